@@ -1,0 +1,76 @@
+//! The intent model: what the manifests declare, as plain data, every fact with its reason.
+//!
+//! Frontends fill it, the resolver links it, backends read it; nothing else connects them.
+//! It holds no format-specific types. Collections are sorted (`BTreeMap`, sorted `Vec`s) so
+//! that everything derived from it is deterministic. `cinch inspect` prints it as JSON; the
+//! schema is documented in `docs/intent.md`.
+
+mod capability;
+mod cluster;
+mod container;
+mod explicit;
+mod image;
+mod provenance;
+mod user;
+mod workload;
+
+pub use capability::{CapSpec, Capability, CapabilitySet, RUNTIME_DEFAULT, RUNTIME_DEFAULT_BASELINE};
+pub use cluster::{ConfigMap, Route, RoutePort, Service, ServicePort, TargetPort};
+pub use container::{
+    BuildRef, Container, ContainerRole, DeclaredProfile, Device, EnvSource, EnvValue, Exposure,
+    Listen, ListenOrigin, Mount, MountKind, Probe, ProbeAction, ProbeRole, Process, Protocol,
+    Publish,
+};
+pub use explicit::{Allow, Egress, Explicit, ExtraSyscall};
+pub use image::{ImageRef, Runtime};
+pub use provenance::{Fact, Location, Overridden, Provenance, layer};
+pub use user::User;
+pub use workload::{
+    HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference, ReferenceKind,
+    Workload, WorkloadKind,
+};
+
+use serde::Serialize;
+
+/// Everything the inputs declare, linked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Model {
+    /// Sorted by id; ids are unique.
+    pub workloads: Vec<Workload>,
+    /// Kubernetes Services, sorted by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
+    /// Ingress / Gateway routes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    /// ConfigMaps, used to resolve references; not printed (their values are in `env`).
+    #[serde(skip)]
+    pub config_maps: Vec<ConfigMap>,
+}
+
+impl Model {
+    pub fn workload(&self, id: &str) -> Option<&Workload> {
+        self.workloads
+            .binary_search_by(|w| w.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.workloads[i])
+    }
+}
+
+/// What one frontend produced from one source, before linking.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fragment {
+    pub workloads: Vec<Workload>,
+    pub services: Vec<Service>,
+    pub routes: Vec<Route>,
+    pub config_maps: Vec<ConfigMap>,
+}
+
+impl Fragment {
+    pub fn extend(&mut self, other: Fragment) {
+        self.workloads.extend(other.workloads);
+        self.services.extend(other.services);
+        self.routes.extend(other.routes);
+        self.config_maps.extend(other.config_maps);
+    }
+}

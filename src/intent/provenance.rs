@@ -1,0 +1,225 @@
+//! Provenance: why a fact is in the model, and so why a rule is in a profile.
+//!
+//! Every fact points either at manifest text (file, line, column, field path) or at a named
+//! baseline ("runtime default capabilities"). `explain`, the `comment` of a seccomp entry and
+//! the comments in AppArmor and NetworkPolicy output all print it with `Display`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::yaml::Mark;
+
+/// A place in a manifest.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// The file as displayed (relative to the input directory, or as given).
+    pub file: Arc<str>,
+    pub line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// Field path (`services.web.ports[0]`) or instruction (`EXPOSE`).
+    pub field: String,
+}
+
+/// Where a fact comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Provenance {
+    Manifest {
+        #[serde(flatten)]
+        at: Location,
+        /// Further places the value passed through: the line that set a substituted
+        /// variable, the `extends` base a field came from, the Service a peer was found by.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        via: Vec<Location>,
+    },
+    Baseline { baseline: String },
+}
+
+impl Provenance {
+    pub fn manifest(file: &Arc<str>, mark: Mark, field: impl Into<String>) -> Self {
+        Provenance::Manifest {
+            at: Location {
+                file: Arc::clone(file),
+                line: mark.line,
+                column: (mark.column > 0).then_some(mark.column),
+                field: field.into(),
+            },
+            via: Vec::new(),
+        }
+    }
+
+    /// A whole line (Dockerfile instructions): no column.
+    pub fn line(file: &Arc<str>, line: u32, field: impl Into<String>) -> Self {
+        Provenance::Manifest {
+            at: Location {
+                file: Arc::clone(file),
+                line,
+                column: None,
+                field: field.into(),
+            },
+            via: Vec::new(),
+        }
+    }
+
+    pub fn baseline(name: impl Into<String>) -> Self {
+        Provenance::Baseline {
+            baseline: name.into(),
+        }
+    }
+
+    /// Add a place the value passed through.
+    pub fn via(mut self, loc: &Provenance) -> Self {
+        if let (Provenance::Manifest { via, .. }, Provenance::Manifest { at, via: more }) =
+            (&mut self, loc)
+        {
+            via.push(at.clone());
+            via.extend(more.iter().cloned());
+        }
+        self
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Provenance::Manifest { at, .. } => Some(at),
+            Provenance::Baseline { .. } => None,
+        }
+    }
+
+    pub fn file(&self) -> Option<&str> {
+        self.location().map(|l| &*l.file)
+    }
+
+    pub fn line_no(&self) -> u32 {
+        self.location().map_or(0, |l| l.line)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        if !self.field.is_empty() {
+            write!(f, " {}", self.field)?;
+        }
+        Ok(())
+    }
+}
+
+/// `compose.yaml:14 services.web.ports[0]`, `baseline: runtime minimum`.
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Provenance::Manifest { at, via } => {
+                write!(f, "{at}")?;
+                for v in via {
+                    write!(f, " via {v}")?;
+                }
+                Ok(())
+            }
+            Provenance::Baseline { baseline } => write!(f, "baseline: {baseline}"),
+        }
+    }
+}
+
+/// A value with its reason. When a more specific source overrides a value (Compose `user`
+/// over Dockerfile `USER`), the loser is kept in `overridden` for `explain`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Fact<T> {
+    pub value: T,
+    pub at: Provenance,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overridden: Vec<Overridden<T>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Overridden<T> {
+    pub value: T,
+    pub at: Provenance,
+}
+
+impl<T> Fact<T> {
+    pub fn new(value: T, at: Provenance) -> Self {
+        Fact {
+            value,
+            at,
+            overridden: Vec::new(),
+        }
+    }
+
+    /// Replace the value with a more specific one, keeping the old one for `explain`.
+    pub fn overridden_by(self, value: T, at: Provenance) -> Self {
+        let mut overridden = self.overridden;
+        overridden.push(Overridden {
+            value: self.value,
+            at: self.at,
+        });
+        Fact {
+            value,
+            at,
+            overridden,
+        }
+    }
+
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Fact<U> {
+        Fact {
+            value: f(self.value),
+            at: self.at,
+            overridden: self
+                .overridden
+                .into_iter()
+                .map(|o| Overridden {
+                    value: f(o.value),
+                    at: o.at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Layer a more specific optional fact over a less specific one (DESIGN.md §2: manifest
+/// field > Dockerfile instruction > runtime default).
+pub fn layer<T>(base: Option<Fact<T>>, specific: Option<Fact<T>>) -> Option<Fact<T>> {
+    match (base, specific) {
+        (Some(b), Some(s)) => {
+            let mut overridden = b.overridden;
+            overridden.push(Overridden {
+                value: b.value,
+                at: b.at,
+            });
+            overridden.extend(s.overridden);
+            Some(Fact {
+                value: s.value,
+                at: s.at,
+                overridden,
+            })
+        }
+        (b, None) => b,
+        (None, s) => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_file_line_field() {
+        let file: Arc<str> = Arc::from("compose.yaml");
+        let p = Provenance::manifest(&file, Mark { file: 0, line: 14, column: 7 }, "services.web.ports[0]");
+        assert_eq!(p.to_string(), "compose.yaml:14 services.web.ports[0]");
+        let v = p.clone().via(&Provenance::line(&file, 3, "x-common"));
+        assert_eq!(v.to_string(), "compose.yaml:14 services.web.ports[0] via compose.yaml:3 x-common");
+        assert_eq!(Provenance::baseline("runtime minimum").to_string(), "baseline: runtime minimum");
+    }
+
+    #[test]
+    fn layering_keeps_the_loser() {
+        let a = Fact::new(1, Provenance::baseline("a"));
+        let b = Fact::new(2, Provenance::baseline("b"));
+        let f = layer(Some(a), Some(b)).unwrap();
+        assert_eq!(f.value, 2);
+        assert_eq!(f.overridden[0].value, 1);
+    }
+}

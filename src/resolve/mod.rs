@@ -1,0 +1,200 @@
+//! The resolver links what the frontends found in separate sources: references between
+//! workloads become peers, a port another workload reaches becomes a listen fact of the
+//! target, explicit egress becomes external peers. It reads no files.
+//!
+//! Compose: a host resolves within the same project, by service name, network alias or
+//! `container_name`. A dotted name or IP that resolves to nothing is an external peer; a
+//! single-label name that resolves to nothing is reported (a typo, or a service of an
+//! overlay file not given as input).
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::frontend::reference::scheme_port;
+use crate::intent::{
+    Fragment, Listen, ListenOrigin, Model, Note, Peer, PeerTarget, Protocol, Reference, ReferenceKind,
+    WorkloadKind,
+};
+
+/// Link the fragments of all sources into one model.
+pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
+    let mut all = Fragment::default();
+    for f in fragments {
+        all.extend(f);
+    }
+    let mut model = Model {
+        workloads: all.workloads,
+        services: all.services,
+        routes: all.routes,
+        config_maps: all.config_maps,
+    };
+    model.workloads.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    dedupe_ids(&mut model, diags);
+    model.services.sort_by(|a, b| a.id.cmp(&b.id));
+    resolve_compose(&mut model);
+    explicit_egress(&mut model);
+    for w in &mut model.workloads {
+        w.network.peers.sort();
+        w.network.peers.dedup();
+        w.notes.sort();
+        w.notes.dedup();
+        for c in &mut w.containers {
+            c.listens.sort();
+            c.listens.dedup();
+        }
+    }
+    for w in &model.workloads {
+        for n in &w.notes {
+            let file = n.at.file().unwrap_or("<inputs>");
+            diags.push(Diagnostic::new(n.severity, Code::Unresolved, file, n.at.line_no(), n.message.clone()));
+        }
+    }
+    model
+}
+
+/// Two definitions of one workload id (the same service in two Compose files of one
+/// project): the first (by file name) is kept, the other reported.
+fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
+    let mut kept: Vec<crate::intent::Workload> = Vec::with_capacity(model.workloads.len());
+    for w in std::mem::take(&mut model.workloads) {
+        if let Some(first) = kept.last().filter(|k| k.id == w.id) {
+            diags.push(Diagnostic::warning(
+                Code::Unresolved,
+                w.at.file().unwrap_or("<inputs>"),
+                w.at.line_no(),
+                format!(
+                    "workload {} is defined again (first at {}); cinch does not merge override files, this definition is ignored",
+                    w.id, first.at
+                ),
+            ));
+            continue;
+        }
+        kept.push(w);
+    }
+    model.workloads = kept;
+}
+
+fn is_ip(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
+fn resolve_compose(model: &mut Model) {
+    // (project, name or alias) → workload index.
+    let mut names: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, w) in model.workloads.iter().enumerate() {
+        if w.kind != WorkloadKind::ComposeService {
+            continue;
+        }
+        names.insert((w.namespace.clone(), w.name.clone()), i);
+        for aliases in w.network.networks.values() {
+            for a in &aliases.value {
+                names.entry((w.namespace.clone(), a.clone())).or_insert(i);
+            }
+        }
+    }
+    let mut inferred: Vec<(usize, Listen)> = Vec::new();
+    for i in 0..model.workloads.len() {
+        if model.workloads[i].kind != WorkloadKind::ComposeService {
+            continue;
+        }
+        let project = model.workloads[i].namespace.clone();
+        let refs = model.workloads[i].network.references.clone();
+        let mut peers = Vec::new();
+        let mut notes = Vec::new();
+        for r in &refs {
+            let port = r.port.or_else(|| r.scheme.as_deref().and_then(scheme_port));
+            match names.get(&(project.clone(), r.host.clone())) {
+                Some(&t) if t == i => {}
+                Some(&t) => {
+                    let target = &model.workloads[t];
+                    if let Some(p) = port
+                        && !target.containers.iter().any(|c| c.listens.iter().any(|l| l.port == p))
+                    {
+                        inferred.push((t, inferred_listen(p, r)));
+                    }
+                    peers.push(Peer {
+                        target: PeerTarget::Workload { id: target.id.clone() },
+                        port,
+                        protocol: Protocol::Tcp,
+                        at: r.at.clone(),
+                    });
+                }
+                None if r.host.contains('.') || is_ip(&r.host) => peers.push(Peer {
+                    target: PeerTarget::External {
+                        host: r.host.clone(),
+                        cidr: None,
+                    },
+                    port,
+                    protocol: Protocol::Tcp,
+                    at: r.at.clone(),
+                }),
+                // A bare word from a variable named like an address (`REDIS_HOST: cache`)
+                // is only a guess; it is dropped quietly unless it names a service.
+                None if matches!(r.via, ReferenceKind::Env { .. } | ReferenceKind::Arg)
+                    && r.port.is_none()
+                    && r.scheme.is_none() => {}
+                None => notes.push(unresolved(r)),
+            }
+        }
+        let w = &mut model.workloads[i];
+        w.network.peers.extend(peers);
+        w.notes.extend(notes);
+    }
+    for (t, listen) in inferred {
+        if let Some(c) = model.workloads[t].containers.first_mut()
+            && !c.listens.iter().any(|l| l.port == listen.port && l.protocol == listen.protocol)
+        {
+            c.listens.push(listen);
+        }
+    }
+}
+
+/// The port a reference reaches, as a listen fact of the target (provenance: the reference).
+pub fn inferred_listen(port: u16, r: &Reference) -> Listen {
+    Listen {
+        port,
+        protocol: Protocol::Tcp,
+        name: None,
+        origin: ListenOrigin::Inferred,
+        published: Vec::new(),
+        at: r.at.clone(),
+    }
+}
+
+fn unresolved(r: &Reference) -> Note {
+    let what = match &r.via {
+        ReferenceKind::DependsOn => "depends_on names",
+        ReferenceKind::Link | ReferenceKind::ExternalLink => "links names",
+        ReferenceKind::Env { .. } => "environment value names",
+        ReferenceKind::Arg => "command names",
+        ReferenceKind::ConfigMap { .. } => "ConfigMap value names",
+        ReferenceKind::Explicit => "explicit intent names",
+    };
+    Note {
+        severity: Severity::Warning,
+        message: format!("{what} `{}`, which is not a service of the inputs; no connection is allowed for it", r.host),
+        at: r.at.clone(),
+    }
+}
+
+/// Explicit egress (`x-cinch.egress`, `cinch.dev/egress`) becomes external peers.
+fn explicit_egress(model: &mut Model) {
+    for w in &mut model.workloads {
+        let mut sources: Vec<&crate::intent::Explicit> = vec![&w.explicit];
+        sources.extend(w.containers.iter().map(|c| &c.explicit));
+        let peers: Vec<Peer> = sources
+            .into_iter()
+            .flat_map(|e| e.egress.iter())
+            .map(|e| Peer {
+                target: PeerTarget::External {
+                    host: e.value.host.clone().or_else(|| e.value.cidr.clone()).unwrap_or_default(),
+                    cidr: e.value.cidr.clone(),
+                },
+                port: e.value.port,
+                protocol: e.value.protocol,
+                at: e.at.clone(),
+            })
+            .collect();
+        w.network.peers.extend(peers);
+    }
+}

@@ -1,0 +1,499 @@
+//! From text to marked documents: saphyr-parser's event stream, folded into [`Node`] trees.
+//!
+//! The loader resolves aliases (copying the anchored node, positions included) and `<<`
+//! merge keys (explicit keys win; among merged maps the earlier wins, per the YAML merge
+//! key spec), rejects duplicate keys, and enforces the limits in `crate::limits` so a hostile
+//! stream fails fast with a message naming the line. It is iterative (an explicit stack),
+//! so deep input cannot overflow the call stack.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::node::{Mark, Node, Scalar, Style, Value};
+use crate::limits::{MAX_YAML_DEPTH, MAX_YAML_DOCUMENTS, MAX_YAML_NODES};
+
+/// One document of a YAML stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub root: Node,
+    /// The index of this document in its stream (0-based), for messages about empty ones.
+    pub index: usize,
+}
+
+/// Why a stream could not be loaded: the first problem, with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadError {
+    pub mark: Mark,
+    pub kind: LoadErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    Syntax,
+    Limit,
+    DuplicateKey,
+}
+
+impl LoadError {
+    fn new(mark: Mark, kind: LoadErrorKind, message: impl Into<String>) -> Self {
+        LoadError {
+            mark,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// A collection being built.
+enum Frame {
+    Seq {
+        mark: Mark,
+        anchor: usize,
+        tag: Option<Box<str>>,
+        items: Vec<Node>,
+    },
+    Map {
+        mark: Mark,
+        anchor: usize,
+        tag: Option<Box<str>>,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+fn mark_of(file: u32, span: &Span) -> Mark {
+    Mark {
+        file,
+        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+/// Load every document of `text`. Empty documents (a lone `---`) come back as `Null` roots.
+pub fn load(text: &str) -> Result<Vec<Document>, LoadError> {
+    load_file(text, 0)
+}
+
+/// Like [`load`], with every mark naming file `file` of the caller's file table.
+pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
+    load_events(text, file).map_err(|e| pinpoint(text, e))
+}
+
+/// Make a syntax error point at the line a user must fix: the scanner reports a
+/// truncated file at the line after the last, and a tab indent at the end of the line
+/// before it.
+fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
+    let lines: Vec<&str> = text.lines().collect();
+    if e.kind == LoadErrorKind::Syntax && e.message.contains("tab") {
+        let from = e.mark.line.saturating_sub(1) as usize;
+        if let Some(i) = lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, l)| l.chars().take_while(|c| c.is_whitespace()).any(|c| c == '\t'))
+            .map(|(i, _)| i)
+        {
+            e.mark.line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            e.mark.column = 1;
+        }
+    }
+    let last = u32::try_from(lines.len().max(1)).unwrap_or(u32::MAX);
+    if e.mark.line > last {
+        e.mark.line = last;
+        e.mark.column = u32::try_from(lines.last().map_or(0, |l| l.chars().count()) + 1).unwrap_or(1);
+    }
+    e
+}
+
+fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Anchored nodes by saphyr's anchor id (ids start at 1 and are unique per stream).
+    let mut anchors: Vec<Option<(Node, usize)>> = Vec::new();
+    let mut nodes = 0usize;
+    let mut root: Option<Node> = None;
+    let mut last_mark = Mark { file, line: 1, column: 1 };
+
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| {
+            let m = e.marker();
+            LoadError::new(
+                Mark {
+                    file,
+                    line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+                    column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+                },
+                LoadErrorKind::Syntax,
+                e.info().to_owned(),
+            )
+        })?;
+        let mark = mark_of(file, &span);
+        last_mark = mark;
+        // A finished node, to be placed into its parent (or to become the document root).
+        let done: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::Nothing => None,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                if docs.len() >= MAX_YAML_DOCUMENTS {
+                    return Err(LoadError::new(
+                        mark,
+                        LoadErrorKind::Limit,
+                        format!("more than {MAX_YAML_DOCUMENTS} YAML documents in one file"),
+                    ));
+                }
+                None
+            }
+            Event::DocumentEnd => {
+                let root = root
+                    .take()
+                    .unwrap_or_else(|| Node::new(mark, Value::Null));
+                docs.push(Document {
+                    root,
+                    index: docs.len(),
+                });
+                None
+            }
+            Event::Alias(id) => {
+                let Some(Some((node, count))) = anchors.get(id) else {
+                    return Err(LoadError::new(
+                        mark,
+                        LoadErrorKind::Syntax,
+                        "alias refers to an anchor that is not defined before it",
+                    ));
+                };
+                nodes += count;
+                if nodes > MAX_YAML_NODES {
+                    return Err(too_many_nodes(mark));
+                }
+                Some((node.clone(), 0))
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                nodes += 1;
+                if nodes > MAX_YAML_NODES {
+                    return Err(too_many_nodes(mark));
+                }
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                };
+                let is_null = match tag.as_deref() {
+                    Some(t) => t.ends_with(":null"),
+                    None => {
+                        style == Style::Plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
+                    }
+                };
+                let value = if is_null {
+                    Value::Null
+                } else {
+                    Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style,
+                    })
+                };
+                Some((Node { mark, tag, value }, anchor))
+            }
+            Event::SequenceStart(anchor, tag) => {
+                push_frame(
+                    &mut stack,
+                    mark,
+                    Frame::Seq {
+                        mark,
+                        anchor,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                        items: Vec::new(),
+                    },
+                )?;
+                nodes += 1;
+                None
+            }
+            Event::MappingStart(anchor, tag) => {
+                push_frame(
+                    &mut stack,
+                    mark,
+                    Frame::Map {
+                        mark,
+                        anchor,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                        entries: Vec::new(),
+                        key: None,
+                    },
+                )?;
+                nodes += 1;
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    mark,
+                    anchor,
+                    tag,
+                    items,
+                }) => Some((
+                    Node {
+                        mark,
+                        tag,
+                        value: Value::Seq(items),
+                    },
+                    anchor,
+                )),
+                _ => return Err(LoadError::new(mark, LoadErrorKind::Syntax, "unbalanced sequence")),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    mark,
+                    anchor,
+                    tag,
+                    entries,
+                    ..
+                }) => {
+                    let entries = resolve_merges(entries)?;
+                    Some((
+                        Node {
+                            mark,
+                            tag,
+                            value: Value::Map(entries),
+                        },
+                        anchor,
+                    ))
+                }
+                _ => return Err(LoadError::new(mark, LoadErrorKind::Syntax, "unbalanced mapping")),
+            },
+        };
+
+        let Some((node, anchor)) = done else { continue };
+        if anchor > 0 {
+            if anchors.len() <= anchor {
+                anchors.resize(anchor + 1, None);
+            }
+            let count = node.count();
+            anchors[anchor] = Some((node.clone(), count));
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+    if !stack.is_empty() {
+        return Err(LoadError::new(
+            last_mark,
+            LoadErrorKind::Syntax,
+            "unexpected end of input inside a collection",
+        ));
+    }
+    Ok(docs)
+}
+
+fn too_many_nodes(mark: Mark) -> LoadError {
+    LoadError::new(
+        mark,
+        LoadErrorKind::Limit,
+        format!(
+            "YAML expands to more than {MAX_YAML_NODES} nodes (alias expansion bomb?); refusing to read further"
+        ),
+    )
+}
+
+fn push_frame(stack: &mut Vec<Frame>, mark: Mark, frame: Frame) -> Result<(), LoadError> {
+    if stack.len() >= MAX_YAML_DEPTH {
+        return Err(LoadError::new(
+            mark,
+            LoadErrorKind::Limit,
+            format!("YAML nested deeper than {MAX_YAML_DEPTH} levels"),
+        ));
+    }
+    stack.push(frame);
+    Ok(())
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    key.as_plain() == Some("<<")
+}
+
+/// Apply `<<` merge keys and reject duplicate keys.
+///
+/// Explicit keys beat merged ones wherever they appear; among several merged maps
+/// (`<<: [*a, *b]`) the first one wins. Merged entries take the place of the `<<` key.
+fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
+    let has_merge = entries.iter().any(|(k, _)| is_merge_key(k));
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    if !has_merge {
+        check_duplicates(&entries)?;
+        return Ok(entries);
+    }
+    let explicit: Vec<&str> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge_key(k))
+        .filter_map(|(k, _)| k.as_str())
+        .collect();
+    check_duplicates(
+        &entries
+            .iter()
+            .filter(|(k, _)| !is_merge_key(k))
+            .cloned()
+            .collect::<Vec<_>>(),
+    )?;
+    for (key, value) in entries.iter() {
+        if !is_merge_key(key) {
+            out.push((key.clone(), value.clone()));
+            continue;
+        }
+        let sources: Vec<&Node> = match &value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) => items.iter().collect(),
+            _ => {
+                return Err(LoadError::new(
+                    value.mark,
+                    LoadErrorKind::Syntax,
+                    format!("`<<` merge key needs a map or a list of maps, found {}", value.kind()),
+                ));
+            }
+        };
+        for source in sources {
+            let Some(map) = source.as_map() else {
+                return Err(LoadError::new(
+                    source.mark,
+                    LoadErrorKind::Syntax,
+                    format!("`<<` merge key needs a map or a list of maps, found {}", source.kind()),
+                ));
+            };
+            for (k, v) in map {
+                let name = k.as_str();
+                let shadowed = name.is_some_and(|n| {
+                    explicit.contains(&n) || out.iter().any(|(ok, _)| ok.as_str() == Some(n))
+                });
+                if !shadowed {
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check_duplicates(entries: &[(Node, Node)]) -> Result<(), LoadError> {
+    // Maps in manifests are small; a quadratic scan beats hashing below ~64 keys, and
+    // large maps (ConfigMap data) use the sorted path.
+    if entries.len() <= 64 {
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let Some(name) = k.as_str() else { continue };
+            if let Some((first, _)) = entries[..i].iter().find(|(p, _)| p.as_str() == Some(name)) {
+                return Err(duplicate(k, name, first));
+            }
+        }
+        return Ok(());
+    }
+    let mut keyed: Vec<(&str, &Node)> = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(|s| (s, k)))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(b.0).then(a.1.mark.cmp(&b.1.mark)));
+    for pair in keyed.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(duplicate(pair[1].1, pair[1].0, pair[0].1));
+        }
+    }
+    Ok(())
+}
+
+fn duplicate(key: &Node, name: &str, first: &Node) -> LoadError {
+    LoadError::new(
+        key.mark,
+        LoadErrorKind::DuplicateKey,
+        format!(
+            "duplicate key `{name}` (first defined at line {})",
+            first.mark.line
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = load(text).unwrap();
+        assert_eq!(docs.len(), 1);
+        docs.remove(0).root
+    }
+
+    #[test]
+    fn marks_are_one_based_and_point_at_values() {
+        let root = one("a: 1\nb:\n  - x\n  - {c: d}\n");
+        assert_eq!(root.get("a").unwrap().mark, Mark { file: 0, line: 1, column: 4 });
+        let b = root.get("b").unwrap().as_seq().unwrap();
+        assert_eq!(b[0].mark.line, 3);
+        assert_eq!(b[1].get("c").unwrap().mark, Mark { file: 0, line: 4, column: 9 });
+    }
+
+    #[test]
+    fn merge_keys_keep_positions_of_the_anchor_and_let_explicit_keys_win() {
+        let root = one("base: &b\n  x: 1\n  y: 2\nsvc:\n  <<: *b\n  y: 3\n");
+        let svc = root.get("svc").unwrap();
+        assert_eq!(svc.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(svc.get("x").unwrap().mark.line, 2);
+        assert_eq!(svc.get("y").unwrap().as_str(), Some("3"));
+        assert_eq!(svc.get("y").unwrap().mark.line, 6);
+        assert_eq!(svc.as_map().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn merge_list_earlier_map_wins() {
+        let root = one("a: &a {k: 1}\nb: &b {k: 2, j: 3}\nc:\n  <<: [*a, *b]\n");
+        let c = root.get("c").unwrap();
+        assert_eq!(c.get("k").unwrap().as_str(), Some("1"));
+        assert_eq!(c.get("j").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected_with_both_lines() {
+        let err = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        assert_eq!(err.mark.line, 3);
+        assert!(err.message.contains("line 1"), "{}", err.message);
+    }
+
+    #[test]
+    fn alias_bomb_stops_at_the_node_limit() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::Limit);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = load(&text).unwrap_err();
+        assert!(matches!(err.kind, LoadErrorKind::Limit | LoadErrorKind::Syntax));
+    }
+
+    #[test]
+    fn documents_nulls_and_tags() {
+        let docs = load("---\n---\na: ~\nb: !!str 12\nc: !reset []\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].root.is_null());
+        let r = &docs[1].root;
+        assert!(r.get("a").unwrap().is_null());
+        assert_eq!(r.get("b").unwrap().as_i64(), None);
+        assert_eq!(r.get("b").unwrap().as_str(), Some("12"));
+        assert_eq!(r.get("c").unwrap().tag.as_deref(), Some("!reset"));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let err = load("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::Syntax);
+        assert!(err.mark.line >= 2);
+    }
+}
