@@ -86,7 +86,12 @@ pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragm
     }
 }
 
-fn lower_yaml(src: &SourceFile, docs: Vec<Document>, opts: &Options, diags: &mut Diagnostics) -> Fragment {
+fn lower_yaml(
+    src: &SourceFile,
+    docs: Vec<Document>,
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Fragment {
     let mut fragment = Fragment::default();
     let mut kubernetes = Vec::new();
     let mut any = false;
@@ -107,7 +112,10 @@ fn lower_yaml(src: &SourceFile, docs: Vec<Document>, opts: &Options, diags: &mut
                         Code::WrongType,
                         &src.display,
                         doc.root.line(),
-                        format!("a Compose file must be a map with `services`; found {}", doc.root.kind()),
+                        format!(
+                            "a Compose file must be a map with `services`; found {}",
+                            doc.root.kind()
+                        ),
                     ));
                     any = true;
                 }
