@@ -31,6 +31,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Generate profiles into an output directory, atomically.
     Generate(GenerateArgs),
+    /// Check the manifests for declared risks (root, privileged, host namespaces, …).
+    /// Exit 1 when a denied finding remains.
+    Lint(LintArgs),
 }
 
 /// Which inputs to read and how.
@@ -82,4 +85,24 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
         _ => Err(format!("`{s}` is not KEY=VALUE")),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format: text for people, json for scripts, sarif for GitHub code scanning.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LintFormat,
+    /// Fail (exit 1) on this rule whatever its level, or on all warnings with `warnings`.
+    /// Errors always fail. Repeatable.
+    #[arg(long = "deny", value_name = "RULE|warnings")]
+    pub deny: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
 }

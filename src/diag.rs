@@ -86,12 +86,13 @@ pub struct Diagnostic {
     /// 1-based; `None` when unknown.
     pub column: Option<u32>,
     pub severity: Severity,
-    #[serde(serialize_with = "ser_code")]
+    #[serde(serialize_with = "serialize_code")]
     pub code: Code,
     pub message: String,
 }
 
-fn ser_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
+/// Codes serialize as their stable id.
+pub fn serialize_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(code.id())
 }
 

@@ -32,6 +32,7 @@ pub mod intent;
 pub mod limits;
 pub mod output;
 pub mod resolve;
+pub mod workflow;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ use std::io::{Read, Write};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, GenerateArgs, InputArgs};
+use crate::cli::{Cli, Command, GenerateArgs, InputArgs, LintArgs, LintFormat};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
 use crate::output::OutputTree;
@@ -95,7 +96,37 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             Ok(0)
         }
         Command::Generate(args) => generate(&args, io),
+        Command::Lint(args) => lint(&args, io),
     }
+}
+
+fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<u8> {
+    use workflow::lint::{Deny, Rule};
+    let mut deny = Deny::default();
+    for d in &args.deny {
+        if d == "warnings" {
+            deny.warnings = true;
+        } else if let Some(rule) = Rule::from_id(d) {
+            deny.rules.insert(rule);
+        } else {
+            let known: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+            return Err(Error::Usage(format!(
+                "--deny {d}: no such rule (rules: {}; or `warnings`)",
+                known.join(", ")
+            )));
+        }
+    }
+    let model = load(&args.input, io)?;
+    let report = workflow::lint::lint(&model);
+    let text = match args.format {
+        LintFormat::Text => report.text(&deny),
+        LintFormat::Json => report.json(),
+        LintFormat::Sarif => report.sarif(),
+    };
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(u8::from(report.failed(&deny)))
 }
 
 /// Read the inputs into a linked model, printing diagnostics to stderr. Errors in the

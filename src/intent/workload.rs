@@ -175,6 +175,9 @@ pub enum PeerTarget {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Note {
     pub severity: crate::diag::Severity,
+    /// What kind of note (`unresolved`, `privileged`, …): lint and explain select by it.
+    #[serde(serialize_with = "crate::diag::serialize_code")]
+    pub code: crate::diag::Code,
     pub message: String,
     pub at: Provenance,
 }

@@ -188,6 +188,7 @@ fn unresolved(r: &Reference) -> Note {
     };
     Note {
         severity: Severity::Warning,
+        code: Code::Unresolved,
         message: format!(
             "{what} `{}`, which is not a service of the inputs; no connection is allowed for it",
             r.host

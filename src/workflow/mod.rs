@@ -1,0 +1,4 @@
+//! Workflows built on the model and the backends: comparing, explaining, linting.
+//! A workflow never re-implements a backend.
+
+pub mod lint;
