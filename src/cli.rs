@@ -31,6 +31,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Generate profiles into an output directory, atomically.
     Generate(GenerateArgs),
+    /// Regenerate in memory and compare with the committed profiles; exit 1 with a diff when
+    /// they are stale. Never writes.
+    Check(CheckArgs),
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
@@ -72,12 +75,41 @@ pub struct GenerateArgs {
     /// Output directory. Only files cinch generated there before are replaced or removed.
     #[arg(short, long, value_name = "DIR", default_value = "profiles")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub profiles: ProfileArgs,
+}
+
+/// How profiles are generated (shared by `generate`, `check` and `explain`, so that `check`
+/// regenerates exactly what `generate` wrote).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
     /// Backends to run (repeatable; default: all).
     #[arg(long = "backend", value_enum, value_name = "BACKEND")]
     pub backends: Vec<Backend>,
     /// Emit profiles that log violations instead of blocking them (rollout mode).
     #[arg(long)]
     pub complain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The committed profile directory to compare with.
+    #[arg(short, long, value_name = "DIR", default_value = "profiles")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub profiles: ProfileArgs,
+    /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

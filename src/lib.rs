@@ -40,7 +40,10 @@ use std::io::{Read, Write};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, GenerateArgs, InputArgs, LintArgs, LintFormat};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, GenerateArgs, InputArgs, LintArgs, LintFormat,
+    ProfileArgs,
+};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
 use crate::output::OutputTree;
@@ -52,6 +55,8 @@ pub struct Io<'a> {
     pub stderr: &'a mut dyn Write,
     /// Environment for Compose `${VAR}` interpolation.
     pub env: BTreeMap<String, String>,
+    /// stdout is a terminal and `NO_COLOR` is not set (`--color auto`).
+    pub color: bool,
 }
 
 /// Run the command line; returns the exit code (0 ok, 1 findings, 2 bad input or usage).
@@ -96,6 +101,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             Ok(0)
         }
         Command::Generate(args) => generate(&args, io),
+        Command::Check(args) => check(&args, io),
         Command::Lint(args) => lint(&args, io),
     }
 }
@@ -176,7 +182,7 @@ pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -
     tree
 }
 
-fn backend_options(args: &GenerateArgs) -> backend::Options {
+fn backend_options(args: &ProfileArgs) -> backend::Options {
     let mut opts = backend::Options {
         complain: args.complain,
         ..backend::Options::default()
@@ -187,14 +193,34 @@ fn backend_options(args: &GenerateArgs) -> backend::Options {
     opts
 }
 
-fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
-    let model = load(&args.input, io)?;
+/// Load and render: the profile tree the inputs produce, in memory.
+fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Result<OutputTree> {
+    let model = load(input, io)?;
     let mut diags = Diagnostics::new();
-    let tree = render(&model, &backend_options(args), &mut diags);
+    let tree = render(&model, &backend_options(profiles), &mut diags);
     print_diagnostics(&diags, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
+    Ok(tree)
+}
+
+fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
+    let tree = build_tree(&args.input, &args.profiles, io)?;
+    let color = match args.color {
+        ColorChoice::Auto => io.color,
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+    };
+    let report = workflow::check::check(&args.output, &tree, color)?;
+    io.stdout
+        .write_all(report.text(&args.output).as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(if report.clean() { 0 } else { 1 })
+}
+
+fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
+    let tree = build_tree(&args.input, &args.profiles, io)?;
     let report = output::write_tree(&args.output, &tree, output::WriteOptions::default())?;
     let _ = if report.unchanged {
         writeln!(

@@ -7,6 +7,8 @@ fn main() -> std::process::ExitCode {
         stdout: &mut std::io::stdout().lock(),
         stderr: &mut std::io::stderr().lock(),
         env: std::env::vars().collect(),
+        color: std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && std::env::var_os("NO_COLOR").is_none(),
     };
     std::process::ExitCode::from(cinch::run(std::env::args_os(), &mut io))
 }

@@ -211,3 +211,48 @@ fn generate_with_bad_input_leaves_output_untouched() {
     assert!(bad.stderr.contains("port-range.yaml:6:"), "{}", bad.stderr);
     assert_eq!(snapshot(&out), before);
 }
+
+/// `check` names stale, missing and orphaned files, shows a diff, and writes nothing.
+#[test]
+fn check_reports_stale_missing_and_orphaned_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("profiles");
+    write_tree(
+        &out,
+        &tree(&[
+            ("seccomp/a.json", "one\ntwo\n"),
+            ("seccomp/gone.json", "x\n"),
+        ]),
+        WriteOptions::default(),
+    )
+    .unwrap();
+    let before = snapshot(&out);
+    let now = tree(&[("seccomp/a.json", "one\nTWO\n"), ("apparmor/new", "p\n")]);
+    let report = cinch::workflow::check::check(&out, &now, false).unwrap();
+    assert_eq!(report.stale, ["seccomp/a.json"]);
+    assert_eq!(report.missing, ["apparmor/new"]);
+    assert_eq!(report.orphaned, ["seccomp/gone.json"]);
+    assert!(report.diff.contains("-two\n+TWO\n"), "{}", report.diff);
+    assert!(
+        report.diff.contains("+++ /dev/null"),
+        "orphaned file shown as deleted: {}",
+        report.diff
+    );
+    assert!(!report.diff.contains('\x1b'), "no colour unless asked");
+    assert!(
+        cinch::workflow::check::check(&out, &now, true)
+            .unwrap()
+            .diff
+            .contains("\x1b[31m-two")
+    );
+    assert_eq!(snapshot(&out), before, "check never writes");
+    let same = tree(&[
+        ("seccomp/a.json", "one\ntwo\n"),
+        ("seccomp/gone.json", "x\n"),
+    ]);
+    assert!(
+        cinch::workflow::check::check(&out, &same, false)
+            .unwrap()
+            .clean()
+    );
+}

@@ -1,4 +1,5 @@
 //! Workflows built on the model and the backends: comparing, explaining, linting.
 //! A workflow never re-implements a backend.
 
+pub mod check;
 pub mod lint;

@@ -23,6 +23,7 @@ pub fn cinch_with_stdin(args: &[&str], stdin: &str) -> Run {
         stdout: &mut stdout,
         stderr: &mut stderr,
         env: BTreeMap::new(),
+        color: false,
     };
     let code = cinch::run(
         std::iter::once("cinch").chain(args.iter().copied()),
