@@ -175,6 +175,40 @@ pub fn load_model(
     resolve::resolve(fragments, diags)
 }
 
+/// One source from memory through the whole pipeline to the profile tree, without I/O:
+/// what the fuzz targets and property tests drive. `kind: None` sniffs the content as stdin
+/// does. Returns the tree, or the diagnostics when the input has errors.
+pub fn generate_from_bytes(
+    display: &str,
+    kind: Option<input::SourceKind>,
+    bytes: &[u8],
+) -> std::result::Result<(Model, OutputTree), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let text = match input::decode(bytes.to_vec(), display) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return Err(diags);
+        }
+    };
+    let kind = kind.unwrap_or_else(|| input::kind_from_content(&text));
+    let src = input::SourceFile::from_text(display, kind, text);
+    let opts = frontend::Options {
+        project_name: Some("fuzz".into()),
+        ..frontend::Options::default()
+    };
+    let fragment = frontend::lower(&src, &opts, &mut diags);
+    let model = resolve::resolve(vec![fragment], &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let tree = render(&model, &backend::Options::default(), &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok((model, tree))
+}
+
 /// Every profile for the model, in memory.
 pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -> OutputTree {
     let mut tree = OutputTree::new();
