@@ -1,0 +1,218 @@
+//! Is cinch fast enough for a pre-commit hook on a monorepo? (issue 11)
+//!
+//! `cargo bench --bench monorepo [-- N…]` measures, for N = 100, 1,000 and 10,000 synthetic
+//! workloads (benches/synth) and for the real corpus in ../shared/corpus:
+//! - `generate` wall time (all backends, writing to a fresh temp dir), per workload;
+//! - `check` wall time against the tree just written;
+//! - peak RSS of the process after `generate` (each size runs in its own child process);
+//! - the **parse floor**: reading the same files and parsing each into the YAML crate's
+//!   generic value (`serde_norway::Value`, every document) or, for Dockerfiles, into
+//!   parse-dockerfile's instruction list — no further work — and `generate`'s ratio to it.
+//!
+//! Times are the best of 3 runs (the first run also warms the page cache). Nothing is
+//! asserted: the figures are printed for the issue's closing note.
+
+mod synth;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        child(&args[pos + 1]);
+        return;
+    }
+    let sizes: Vec<String> = if args.is_empty() {
+        vec!["100".into(), "1000".into(), "10000".into(), "corpus".into()]
+    } else {
+        args
+    };
+    println!(
+        "{:>8} {:>7} {:>10} {:>12} {:>10} {:>9} {:>8} {:>10} {:>9}",
+        "inputs",
+        "files",
+        "generate",
+        "per workload",
+        "floor",
+        "ratio",
+        "check",
+        "peak RSS",
+        "workloads"
+    );
+    let exe = std::env::current_exe().expect("own path");
+    for size in sizes {
+        let out = Command::new(&exe)
+            .args(["--child", &size])
+            .output()
+            .expect("child runs");
+        if !out.status.success() {
+            eprintln!(
+                "size {size} failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            continue;
+        }
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut(usize) -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for i in 0..runs {
+        let t = Instant::now();
+        let r = f(i);
+        best = best.min(t.elapsed());
+        last = Some(r);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn run_cinch(args: &[&str]) -> (u8, String) {
+    let mut stdin: &[u8] = b"";
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = cinch::Io {
+        stdin: &mut stdin,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        env: BTreeMap::new(),
+        color: false,
+    };
+    let code = cinch::run(
+        std::iter::once("cinch").chain(args.iter().copied()),
+        &mut io,
+    );
+    (code, String::from_utf8_lossy(&stderr).into_owned())
+}
+
+fn child(size: &str) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (root, workloads) = if size == "corpus" {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        if !corpus.is_dir() {
+            println!("{:>8} (../shared/corpus not found; skipped)", size);
+            return;
+        }
+        (corpus, 0)
+    } else {
+        let n: usize = size.parse().expect("a number of workloads");
+        let root = tmp.path().join("repo");
+        let counts = synth::generate(&root, n, 42);
+        (root, counts.workloads)
+    };
+    let root_s = root.to_str().expect("UTF-8 path").to_owned();
+
+    let (generate, _) = best_of(3, |i| {
+        let out = tmp.path().join(format!("out-{i}"));
+        let (code, stderr) = run_cinch(&["generate", &root_s, "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "generate failed: {stderr}");
+    });
+    let rss = peak_rss_kib();
+    let out0 = tmp.path().join("out-0");
+    let (check, _) = best_of(3, |_| {
+        let (code, stderr) = run_cinch(&["check", &root_s, "-o", out0.to_str().unwrap()]);
+        assert_eq!(code, 0, "check found differences: {stderr}");
+    });
+    let files = manifest_files(&root);
+    let (floor, _) = best_of(3, |_| parse_floor(&files));
+    let workloads = if workloads == 0 {
+        count_workloads(&root_s)
+    } else {
+        workloads
+    };
+    println!(
+        "{:>8} {:>7} {:>8.1}ms {:>10.1}µs {:>8.1}ms {:>8.2}× {:>6.1}ms {:>7.1}MiB {:>9}",
+        size,
+        files.len(),
+        ms(generate),
+        generate.as_secs_f64() * 1e6 / workloads.max(1) as f64,
+        ms(floor),
+        generate.as_secs_f64() / floor.as_secs_f64(),
+        ms(check),
+        rss as f64 / 1024.0,
+        workloads
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn count_workloads(root: &str) -> usize {
+    let mut stdin: &[u8] = b"";
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = cinch::Io {
+        stdin: &mut stdin,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        env: BTreeMap::new(),
+        color: false,
+    };
+    cinch::run(["cinch", "inspect", root], &mut io);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap_or_default();
+    v["workloads"].as_array().map_or(0, Vec::len)
+}
+
+/// The files cinch reads in a directory walk (same names as input discovery).
+fn manifest_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if !name.starts_with('.') {
+                    stack.push(p);
+                }
+            } else if cinch::input::kind_from_name(&name).is_some() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Read each file and parse it into the generic value of its format, nothing more.
+fn parse_floor(files: &[PathBuf]) -> usize {
+    let mut docs = 0;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let name = f.file_name().unwrap().to_string_lossy();
+        if cinch::input::kind_from_name(&name) == Some(cinch::input::SourceKind::Dockerfile) {
+            if let Ok(d) = parse_dockerfile::parse(&text) {
+                docs += d.instructions.len().min(1);
+            }
+            continue;
+        }
+        for doc in serde_norway::Deserializer::from_str(&text) {
+            if let Ok(v) = <serde_norway::Value as serde::Deserialize>::deserialize(doc) {
+                docs += usize::from(!v.is_null());
+            }
+        }
+    }
+    docs
+}
+
+/// VmHWM: the peak resident set size of this process, in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
