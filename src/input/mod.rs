@@ -88,7 +88,7 @@ pub fn kind_from_content(text: &str) -> SourceKind {
     let first = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !(l.starts_with('#') && !l.contains('=')));
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
     let is_directive = text
         .lines()
         .next()
