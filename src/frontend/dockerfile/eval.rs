@@ -490,7 +490,18 @@ impl Dispatcher<'_, '_> {
                         }
                         h
                     })
-                    .collect();
+                    .collect::<Vec<_>>();
+                // `RUN <<EOF` alone: BuildKit runs the body itself as the shell's script
+                // (dispatchRun: one here-document that is the whole command).
+                let mut argv = argv;
+                if let ([h], Command::Shell(_)) = (heredocs.as_slice(), &r.arguments)
+                    && argv
+                        .last()
+                        .is_some_and(|c| c.starts_with("<<") && !c.contains(char::is_whitespace))
+                {
+                    argv.pop();
+                    argv.push(h.body.clone());
+                }
                 st.steps.push(Step::Run {
                     line,
                     argv,
