@@ -126,13 +126,20 @@ pub fn load_model(
         env: env.clone(),
         profiles: args.profiles.clone(),
     };
-    let (dockerfiles, manifests): (Vec<_>, Vec<_>) =
-        sources.iter().partition(|s| s.kind == input::SourceKind::Dockerfile);
-    let mut fragments: Vec<_> = manifests.iter().map(|src| frontend::lower(src, &opts, diags)).collect();
+    let (dockerfiles, manifests): (Vec<_>, Vec<_>) = sources
+        .iter()
+        .partition(|s| s.kind == input::SourceKind::Dockerfile);
+    let mut fragments: Vec<_> = manifests
+        .iter()
+        .map(|src| frontend::lower(src, &opts, diags))
+        .collect();
     let built = link_builds(&mut fragments, &sources, diags);
     for src in dockerfiles {
         // A Dockerfile a Compose service builds is read there, with the service's args.
-        let canonical = src.path.as_ref().and_then(|p| std::fs::canonicalize(p).ok());
+        let canonical = src
+            .path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok());
         if canonical.is_some_and(|p| built.contains(&p)) {
             continue;
         }
@@ -157,11 +164,13 @@ fn link_builds(
         let field = format!("services.{}.build", w.name);
         for c in &mut w.containers {
             let Some(build) = &c.build else { continue };
-            let Some(image) = frontend::dockerfile::build::read(build, &field, sources, diags) else {
+            let Some(image) = frontend::dockerfile::build::read(build, &field, sources, diags)
+            else {
                 continue;
             };
             read.extend(image.path);
-            let service = std::mem::replace(c, intent::Container::new("", intent::ContainerRole::Main));
+            let service =
+                std::mem::replace(c, intent::Container::new("", intent::ContainerRole::Main));
             *c = resolve::image::layer_image(image.container, service);
         }
     }

@@ -454,3 +454,35 @@ fn compose_build_merges_with_service_precedence() {
     );
     assert!(!run.stderr.contains("error["), "{}", run.stderr);
 }
+
+/// Truncated input (every prefix of every fixture, good and bad) never panics: it is read
+/// or reported.
+#[test]
+fn truncated_dockerfiles_never_panic() {
+    let mut files = common::files_under(Path::new("testdata/dockerfile"));
+    files.extend(common::files_under(Path::new("testdata/bad/dockerfile")));
+    files.retain(|f| {
+        f.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("ockerfile"))
+    });
+    assert!(files.len() > 20);
+    let args = BTreeMap::new();
+    let req = cinch::frontend::dockerfile::Request {
+        target: None,
+        build_args: &args,
+        build_args_at: None,
+    };
+    let file: Arc<str> = Arc::from("Dockerfile");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.char_indices() {
+            let mut diags = cinch::diag::Diagnostics::new();
+            let built = cinch::frontend::dockerfile::evaluate(&text[..i], &file, &req, &mut diags);
+            assert!(
+                built.is_some() || diags.has_errors(),
+                "{}: prefix of {i} bytes neither read nor reported",
+                f.display()
+            );
+        }
+    }
+}
