@@ -168,11 +168,55 @@ pub fn load_model(
         env: env.clone(),
         profiles: args.profiles.clone(),
     };
-    let fragments = sources
+    let (dockerfiles, manifests): (Vec<_>, Vec<_>) = sources
+        .iter()
+        .partition(|s| s.kind == input::SourceKind::Dockerfile);
+    let mut fragments: Vec<_> = manifests
         .iter()
         .map(|src| frontend::lower(src, &opts, diags))
         .collect();
+    let built = link_builds(&mut fragments, &sources, diags);
+    for src in dockerfiles {
+        // A Dockerfile a Compose service builds is read there, with the service's args.
+        let canonical = src
+            .path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        if canonical.is_some_and(|p| built.contains(&p)) {
+            continue;
+        }
+        fragments.push(frontend::lower(src, &opts, diags));
+    }
     resolve::resolve(fragments, diags)
+}
+
+/// Compose `build:` → read the Dockerfile it names and layer the service over its target
+/// stage (DESIGN.md §1: the resolver links, it reads no files; so the reading is here).
+/// Returns the Dockerfiles read, canonical.
+fn link_builds(
+    fragments: &mut [intent::Fragment],
+    sources: &[input::SourceFile],
+    diags: &mut Diagnostics,
+) -> std::collections::BTreeSet<std::path::PathBuf> {
+    let mut read = std::collections::BTreeSet::new();
+    for w in fragments.iter_mut().flat_map(|f| f.workloads.iter_mut()) {
+        if w.kind != intent::WorkloadKind::ComposeService {
+            continue;
+        }
+        let field = format!("services.{}.build", w.name);
+        for c in &mut w.containers {
+            let Some(build) = &c.build else { continue };
+            let Some(image) = frontend::dockerfile::build::read(build, &field, sources, diags)
+            else {
+                continue;
+            };
+            read.extend(image.path);
+            let service =
+                std::mem::replace(c, intent::Container::new("", intent::ContainerRole::Main));
+            *c = resolve::image::layer_image(image.container, service);
+        }
+    }
+    read
 }
 
 /// One source from memory through the whole pipeline to the profile tree, without I/O:

@@ -6,6 +6,7 @@
 //! `services` → `compose`). A document no frontend understands is skipped with one line.
 
 pub mod compose;
+pub mod dockerfile;
 pub mod explicit;
 pub mod reference;
 pub mod words;
@@ -64,15 +65,7 @@ pub fn sniff(doc: &Node) -> DocKind {
 /// Lower one source into facts. Problems go to `diags`; what could be read is returned.
 pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragment {
     match src.kind {
-        SourceKind::Dockerfile => {
-            diags.push(Diagnostic::note(
-                Code::SkippedDocument,
-                &src.display,
-                0,
-                "skipped: the Dockerfile frontend is not built yet",
-            ));
-            Fragment::default()
-        }
+        SourceKind::Dockerfile => dockerfile::lower(src, opts, diags),
         SourceKind::Compose | SourceKind::Yaml => {
             let docs = match yaml::load(&src.text) {
                 Ok(d) => d,

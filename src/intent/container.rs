@@ -73,6 +73,10 @@ pub struct Container {
     pub onbuild: Vec<Fact<String>>,
     #[serde(skip_serializing_if = "Explicit::is_empty")]
     pub explicit: Explicit,
+    /// Probes a more specific source replaced (an image's HEALTHCHECK under a Compose
+    /// `healthcheck:`), kept for `explain`; backends ignore them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overridden_probes: Vec<Probe>,
 }
 
 impl Container {
@@ -106,6 +110,7 @@ impl Container {
             stop_signal: None,
             onbuild: Vec::new(),
             explicit: Explicit::default(),
+            overridden_probes: Vec::new(),
         }
     }
 
@@ -158,6 +163,13 @@ pub struct BuildRef {
     /// Inline `dockerfile_inline:` content, when given instead of a file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inline: Option<String>,
+    /// The directory `context` is relative to (the Compose file's, on disk), so the
+    /// pipeline can read the Dockerfile; not printed (no machine paths in output).
+    #[serde(skip)]
+    pub dir: std::path::PathBuf,
+    /// `dir` as displayed (relative to the inputs), for the Dockerfile's display name.
+    #[serde(skip)]
+    pub dir_display: String,
 }
 
 /// What runs, as Docker assembles it: `entrypoint + command` (Kubernetes: `command + args`).

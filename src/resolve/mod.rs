@@ -7,6 +7,8 @@
 //! single-label name that resolves to nothing is reported (a typo, or a service of an
 //! overlay file not given as input).
 
+pub mod image;
+
 use std::collections::BTreeMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};

@@ -337,7 +337,12 @@ fn build(ctx: &mut Ctx<'_>, v: &Node, f: &str) -> Option<Fact<BuildRef>> {
         target: None,
         args: BTreeMap::new(),
         inline: None,
+        dir: std::path::PathBuf::new(),
+        dir_display: String::new(),
     };
+    let (dir, dir_display) = ctx.dir_of(v.mark);
+    b.dir = dir.to_path_buf();
+    b.dir_display = dir_display.to_owned();
     if let Some(s) = v.as_str() {
         b.context = s.to_owned();
     } else if v.as_map().is_some() {

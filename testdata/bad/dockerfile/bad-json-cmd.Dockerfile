@@ -1,0 +1,3 @@
+FROM nginx
+EXPOSE 80
+CMD ['nginx', '-g', 'daemon off;']

@@ -1,0 +1,3 @@
+FROM alpine
+ARG UID=-5
+USER ${UID}

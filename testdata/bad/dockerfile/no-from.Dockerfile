@@ -1,0 +1,3 @@
+# no base
+RUN echo hi
+FROM alpine

@@ -1,0 +1,3 @@
+FROM alpine
+ARG TOKEN
+LABEL token="${TOKEN:?must be given}"

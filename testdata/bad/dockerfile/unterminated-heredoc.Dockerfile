@@ -1,0 +1,4 @@
+FROM alpine
+# comment
+RUN <<EOF
+echo hi
