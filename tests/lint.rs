@@ -244,3 +244,32 @@ fn fix_language_patterns(v: &mut Value) -> usize {
         _ => 0,
     }
 }
+
+/// Dockerfiles: base images are checked too, and `# cinch:allow RULE: reason` suppresses.
+#[test]
+fn dockerfile_base_images_and_comment_suppressions() {
+    let run = cinch(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/lint/dockerfile/unpinned-allowed",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fs = findings(&run);
+    let pins: Vec<&Value> = fs
+        .iter()
+        .filter(|f| f["rule"] == "image-not-pinned")
+        .collect();
+    assert_eq!(pins.len(), 2, "both FROM images: {fs:?}");
+    assert!(pins.iter().all(
+        |f| f["allowed"]["value"]["reason"] == "the mirror re-tags latest nightly after a scan"
+    ));
+    assert_eq!(pins[0]["at"]["line"], 3);
+    let run = cinch(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/lint/dockerfile/pinned",
+    ]);
+    assert!(findings(&run).is_empty(), "{}", run.stdout);
+}

@@ -16,6 +16,7 @@
 //! It names no image (its tag is not in the file); `base_images` lists the FROM images.
 
 pub mod build;
+mod comments;
 mod eval;
 mod heredoc;
 mod intent;
@@ -91,7 +92,11 @@ pub fn evaluate(
     let steps = stages::describe(&image);
     let at = image.from_at.clone();
     let name = image.name.clone().unwrap_or_else(|| "main".to_owned());
-    let container = intent::container(image, &name, diags);
+    let mut container = intent::container(image, &name, diags);
+    container
+        .explicit
+        .allow
+        .extend(comments::allows(text, file, diags));
     Some(Built {
         container,
         at,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::diag::Code;
 use crate::intent::{
     Capability, Container, ContainerRole, DeclaredProfile, EnvValue, Fact, MountKind, NetworkMode,
-    ProbeAction, ProbeRole, Provenance, Workload,
+    ProbeAction, ProbeRole, Provenance, Workload, WorkloadKind,
 };
 
 use super::Finding;
@@ -166,10 +166,13 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
         }
     }
 
+    // A lone Dockerfile cannot say how the container is run (no-new-privileges, a read-only
+    // root are runtime settings): findings it cannot fix would only be noise.
+    let runtime_declared = sink.w.kind != WorkloadKind::Dockerfile;
     if c.privileged.value {
         let msg = "runs privileged: every capability, every device, no seccomp or AppArmor";
         sink.rule(Rule::Privileged, msg.into(), &c.privileged.at, cc);
-    } else if !c.no_new_privileges.value {
+    } else if !c.no_new_privileges.value && runtime_declared {
         let msg = "does not disable privilege escalation (setuid binaries can gain privileges)";
         sink.rule(
             Rule::PrivilegeEscalation,
@@ -226,7 +229,7 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
         }
     }
 
-    if !c.read_only_root.value && c.role == ContainerRole::Main {
+    if !c.read_only_root.value && c.role == ContainerRole::Main && runtime_declared {
         sink.rule(
             Rule::WritableRootFilesystem,
             "root filesystem is writable".into(),
