@@ -245,8 +245,13 @@ mod tests {
 
     #[test]
     fn display_names_file_line_and_code() {
-        let d = Diagnostic::error(Code::InvalidValue, "compose.yaml", 14, "port 70000 is out of range")
-            .with_column(9);
+        let d = Diagnostic::error(
+            Code::InvalidValue,
+            "compose.yaml",
+            14,
+            "port 70000 is out of range",
+        )
+        .with_column(9);
         assert_eq!(
             d.to_string(),
             "compose.yaml:14:9: error[invalid-value]: port 70000 is out of range"

@@ -86,7 +86,8 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
     match cli.command {
         Command::Inspect(args) => {
             let model = load(&args.input, io)?;
-            let mut json = serde_json::to_string_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+            let mut json =
+                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
             json.push('\n');
             io.stdout
                 .write_all(json.as_bytes())
@@ -116,7 +117,11 @@ pub fn load_model(
     stdin: &mut dyn Read,
     diags: &mut Diagnostics,
 ) -> Model {
-    let inputs = if args.inputs.is_empty() { vec![".".to_owned()] } else { args.inputs.clone() };
+    let inputs = if args.inputs.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        args.inputs.clone()
+    };
     let sources = input::discover(&inputs, stdin, diags);
     let opts = frontend::Options {
         namespace: args.namespace.clone(),
@@ -126,7 +131,10 @@ pub fn load_model(
         env: env.clone(),
         profiles: args.profiles.clone(),
     };
-    let fragments = sources.iter().map(|src| frontend::lower(src, &opts, diags)).collect();
+    let fragments = sources
+        .iter()
+        .map(|src| frontend::lower(src, &opts, diags))
+        .collect();
     resolve::resolve(fragments, diags)
 }
 
@@ -158,14 +166,23 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     }
     let report = output::write_tree(&args.output, &tree, output::WriteOptions::default())?;
     let _ = if report.unchanged {
-        writeln!(io.stderr, "cinch: {} is up to date ({} files)", args.output.display(), tree.len())
+        writeln!(
+            io.stderr,
+            "cinch: {} is up to date ({} files)",
+            args.output.display(),
+            tree.len()
+        )
     } else {
         writeln!(
             io.stderr,
             "cinch: wrote {} files to {}{}",
             report.written,
             args.output.display(),
-            if report.removed.is_empty() { String::new() } else { format!(", removed {} stale", report.removed.len()) }
+            if report.removed.is_empty() {
+                String::new()
+            } else {
+                format!(", removed {} stale", report.removed.len())
+            }
         )
     };
     Ok(0)

@@ -14,7 +14,10 @@ fn inspect_fixtures() {
             let rel = dir.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
             let run = cinch(&["inspect", rel.to_str().unwrap()]);
             assert_eq!(run.code, 0, "{}", run.stderr);
-            insta::assert_snapshot!("intent", format!("{}\n--- stderr ---\n{}", run.stdout, run.stderr));
+            insta::assert_snapshot!(
+                "intent",
+                format!("{}\n--- stderr ---\n{}", run.stdout, run.stderr)
+            );
         });
     });
 }
@@ -22,7 +25,11 @@ fn inspect_fixtures() {
 /// Same bytes on every run and whatever the order of the inputs.
 #[test]
 fn inspect_is_deterministic_across_runs_and_input_order() {
-    let dirs = ["testdata/compose/webapp", "testdata/compose/networks", "testdata/compose/anchors"];
+    let dirs = [
+        "testdata/compose/webapp",
+        "testdata/compose/networks",
+        "testdata/compose/anchors",
+    ];
     let first = cinch(&["inspect", dirs[0], dirs[1], dirs[2]]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let again = cinch(&["inspect", dirs[0], dirs[1], dirs[2]]);
@@ -43,9 +50,18 @@ fn corpus_compose_files_read_without_error() {
     let files: Vec<String> = sources
         .lines()
         .filter(|l| l.ends_with("\tcompose") && !l.contains("/.env\t"))
-        .map(|l| corpus.join(l.split('\t').next().unwrap()).display().to_string())
+        .map(|l| {
+            corpus
+                .join(l.split('\t').next().unwrap())
+                .display()
+                .to_string()
+        })
         .collect();
-    assert!(files.len() >= 30, "expected the corpus' ~40 Compose files, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected the corpus' ~40 Compose files, found {}",
+        files.len()
+    );
     let mut workloads = 0;
     for f in &files {
         let run = cinch(&["inspect", f]);
@@ -54,7 +70,10 @@ fn corpus_compose_files_read_without_error() {
         let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         workloads += model["workloads"].as_array().unwrap().len();
     }
-    eprintln!("corpus: read {} Compose files, {workloads} services", files.len());
+    eprintln!(
+        "corpus: read {} Compose files, {workloads} services",
+        files.len()
+    );
     assert!(workloads > 80);
 }
 
@@ -83,9 +102,18 @@ fn malformed_compose_files_fail_with_file_and_line() {
         let run = cinch(&["inspect", &path]);
         assert_eq!(run.code, 2, "{file} should fail: {}", run.stderr);
         let prefix = format!("{path}:{line}:");
-        let hit = run.stderr.lines().find(|l| l.starts_with(&prefix) && l.contains("error"));
+        let hit = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(&prefix) && l.contains("error"));
         let hit = hit.unwrap_or_else(|| panic!("{file}: no error at line {line}:\n{}", run.stderr));
-        assert!(hit.contains(needle), "{file}: `{hit}` does not mention {needle}");
-        assert!(run.stdout.is_empty(), "{file}: nothing on stdout when input is bad");
+        assert!(
+            hit.contains(needle),
+            "{file}: `{hit}` does not mention {needle}"
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "{file}: nothing on stdout when input is bad"
+        );
     }
 }

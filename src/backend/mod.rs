@@ -16,7 +16,8 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub const ALL: &'static [Backend] = &[Backend::Seccomp, Backend::Apparmor, Backend::Networkpolicy];
+    pub const ALL: &'static [Backend] =
+        &[Backend::Seccomp, Backend::Apparmor, Backend::Networkpolicy];
 
     pub fn name(self) -> &'static str {
         match self {

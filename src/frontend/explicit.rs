@@ -29,7 +29,9 @@ pub fn parse_egress(s: &str) -> Result<Egress, String> {
         return Err("empty egress entry".into());
     }
     let (body, protocol) = match s.rsplit_once('/') {
-        Some((b, p)) if Protocol::parse(p).is_some() => (b, Protocol::parse(p).unwrap_or(Protocol::Tcp)),
+        Some((b, p)) if Protocol::parse(p).is_some() => {
+            (b, Protocol::parse(p).unwrap_or(Protocol::Tcp))
+        }
         _ => (s, Protocol::Tcp),
     };
     // The last `:` starts a port only when digits follow (an IPv6 CIDR has colons too).
@@ -89,7 +91,9 @@ fn parse_port(p: &str) -> Result<u16, String> {
 
 fn validate_cidr(c: &str) -> Result<(), String> {
     let (ip, bits) = c.split_once('/').ok_or("missing prefix length")?;
-    let ip: std::net::IpAddr = ip.parse().map_err(|_| format!("`{ip}` is not an IP address"))?;
+    let ip: std::net::IpAddr = ip
+        .parse()
+        .map_err(|_| format!("`{ip}` is not an IP address"))?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     match bits.parse::<u8>() {
         Ok(b) if b <= max => Ok(()),
@@ -99,12 +103,18 @@ fn validate_cidr(c: &str) -> Result<(), String> {
 
 /// A syscall name as the kernel tables spell them (the seccomp backend checks it exists).
 fn valid_syscall_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Lint rule ids are kebab-case.
 fn valid_rule(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Explicit intent from string key/values (annotations with `cinch.dev/`, labels with `cinch.`).
@@ -117,7 +127,8 @@ pub fn from_strings<'a>(
     let mut out = Explicit::default();
     for (key, value, at) in entries {
         let line = at.line_no();
-        let mut err = |msg: String| diags.push(Diagnostic::error(Code::InvalidValue, file, line, msg));
+        let mut err =
+            |msg: String| diags.push(Diagnostic::error(Code::InvalidValue, file, line, msg));
         match key {
             "egress" => {
                 for item in value.split([',', ' ', '\n']).filter(|s| !s.trim().is_empty()) {
@@ -197,7 +208,9 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
         return out;
     };
     let at = |n: &Node, f: String| Provenance::manifest(file, n.mark, f);
-    let mut err = |n: &Node, msg: String| diags.push(Diagnostic::error(Code::InvalidValue, file, n.line(), msg));
+    let mut err = |n: &Node, msg: String| {
+        diags.push(Diagnostic::error(Code::InvalidValue, file, n.line(), msg))
+    };
     for (k, v) in map {
         let key = k.as_str().unwrap_or("");
         let f = format!("{field}.{key}");
@@ -207,7 +220,9 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
                     let fi = format!("{f}[{i}]");
                     let parsed = match item.as_map() {
                         Some(_) => egress_from_map(item),
-                        None => item.as_str().map_or(Err("expected a string or map".into()), parse_egress),
+                        None => item
+                            .as_str()
+                            .map_or(Err("expected a string or map".into()), parse_egress),
                     };
                     match parsed {
                         Ok(e) => out.egress.push(Fact::new(e, at(item, fi))),
@@ -225,14 +240,28 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
                 };
                 for (i, item) in items.iter().enumerate() {
                     let fi = format!("{f}[{i}]");
-                    let reason = item.get("reason").and_then(Node::as_str).unwrap_or("").trim();
+                    let reason = item
+                        .get("reason")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .trim();
                     let names: Vec<&str> = match (item.get("names"), item.get("name")) {
-                        (Some(ns), _) => ns.as_seq().unwrap_or_default().iter().filter_map(Node::as_str).collect(),
+                        (Some(ns), _) => ns
+                            .as_seq()
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(Node::as_str)
+                            .collect(),
                         (None, Some(n)) => n.as_str().into_iter().collect(),
                         (None, None) => Vec::new(),
                     };
                     if names.is_empty() || reason.is_empty() {
-                        err(item, format!("{fi}: write {{names: [syscall, …], reason: \"why it is needed\"}}"));
+                        err(
+                            item,
+                            format!(
+                                "{fi}: write {{names: [syscall, …], reason: \"why it is needed\"}}"
+                            ),
+                        );
                         continue;
                     }
                     for name in names {
@@ -252,7 +281,10 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
             }
             "complain" => match v.as_bool_lenient() {
                 Some(b) => out.complain = Some(Fact::new(b, at(v, f))),
-                None => err(v, format!("{f}: expected true or false, found {}", v.kind())),
+                None => err(
+                    v,
+                    format!("{f}: expected true or false, found {}", v.kind()),
+                ),
             },
             "allow" => {
                 let Some(items) = v.as_seq() else {
@@ -262,9 +294,18 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
                 for (i, item) in items.iter().enumerate() {
                     let fi = format!("{f}[{i}]");
                     let rule = item.get("rule").and_then(Node::as_str).unwrap_or("").trim();
-                    let reason = item.get("reason").and_then(Node::as_str).unwrap_or("").trim();
+                    let reason = item
+                        .get("reason")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .trim();
                     if !valid_rule(rule) || reason.is_empty() {
-                        err(item, format!("{fi}: write {{rule: rule-id, reason: \"why it is acceptable here\"}}"));
+                        err(
+                            item,
+                            format!(
+                                "{fi}: write {{rule: rule-id, reason: \"why it is acceptable here\"}}"
+                            ),
+                        );
                         continue;
                     }
                     out.allow.push(Fact::new(
@@ -280,7 +321,12 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
                 Some(r) => out.runtime = Some(Fact::new(r, at(v, f))),
                 None => err(v, format!("{f}: not a known runtime")),
             },
-            other => err(k, format!("{field}: unknown key `{other}` (known: egress, syscalls, complain, allow, runtime)")),
+            other => err(
+                k,
+                format!(
+                    "{field}: unknown key `{other}` (known: egress, syscalls, complain, allow, runtime)"
+                ),
+            ),
         }
     }
     out
@@ -327,11 +373,20 @@ mod tests {
     #[test]
     fn egress_forms() {
         let e = parse_egress("api.stripe.com:443").unwrap();
-        assert_eq!((e.host.as_deref(), e.port), (Some("api.stripe.com"), Some(443)));
+        assert_eq!(
+            (e.host.as_deref(), e.port),
+            (Some("api.stripe.com"), Some(443))
+        );
         let e = parse_egress("10.0.0.0/8:5432/tcp").unwrap();
-        assert_eq!((e.cidr.as_deref(), e.port), (Some("10.0.0.0/8"), Some(5432)));
+        assert_eq!(
+            (e.cidr.as_deref(), e.port),
+            (Some("10.0.0.0/8"), Some(5432))
+        );
         let e = parse_egress("[fd00::/8]:53/udp").unwrap();
-        assert_eq!((e.cidr.as_deref(), e.protocol), (Some("fd00::/8"), Protocol::Udp));
+        assert_eq!(
+            (e.cidr.as_deref(), e.protocol),
+            (Some("fd00::/8"), Protocol::Udp)
+        );
         assert!(parse_egress("10.0.0.0/33:1").is_err());
         assert!(parse_egress("a b").is_err());
         assert!(parse_egress("x:0").is_err());
@@ -346,8 +401,16 @@ mod tests {
         let p = Provenance::baseline("t");
         let e = from_strings(
             [
-                ("syscalls", "io_uring_setup io_uring_enter: uses io_uring", p.clone()),
-                ("allow", "runs-as-root: binds 80; image-not-pinned: mirrors", p.clone()),
+                (
+                    "syscalls",
+                    "io_uring_setup io_uring_enter: uses io_uring",
+                    p.clone(),
+                ),
+                (
+                    "allow",
+                    "runs-as-root: binds 80; image-not-pinned: mirrors",
+                    p.clone(),
+                ),
                 ("complain", "true", p.clone()),
             ],
             "f",
@@ -356,7 +419,11 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(e.syscalls.len(), 2);
         assert_eq!(e.allow.len(), 2);
-        let _ = from_strings([("syscalls", "mount", p.clone()), ("allow", "x", p)], "f", &mut d);
+        let _ = from_strings(
+            [("syscalls", "mount", p.clone()), ("allow", "x", p)],
+            "f",
+            &mut d,
+        );
         assert_eq!(d.errors().count(), 2);
     }
 }

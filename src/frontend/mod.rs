@@ -7,6 +7,7 @@
 
 pub mod compose;
 pub mod explicit;
+pub mod kubernetes;
 pub mod reference;
 pub mod words;
 
@@ -86,7 +87,12 @@ pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragm
     }
 }
 
-fn lower_yaml(src: &SourceFile, docs: Vec<Document>, opts: &Options, diags: &mut Diagnostics) -> Fragment {
+fn lower_yaml(
+    src: &SourceFile,
+    docs: Vec<Document>,
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Fragment {
     let mut fragment = Fragment::default();
     let mut kubernetes = Vec::new();
     let mut any = false;
@@ -107,7 +113,10 @@ fn lower_yaml(src: &SourceFile, docs: Vec<Document>, opts: &Options, diags: &mut
                         Code::WrongType,
                         &src.display,
                         doc.root.line(),
-                        format!("a Compose file must be a map with `services`; found {}", doc.root.kind()),
+                        format!(
+                            "a Compose file must be a map with `services`; found {}",
+                            doc.root.kind()
+                        ),
                     ));
                     any = true;
                 }
@@ -115,15 +124,8 @@ fn lower_yaml(src: &SourceFile, docs: Vec<Document>, opts: &Options, diags: &mut
         }
     }
     if !kubernetes.is_empty() {
-        diags.push(Diagnostic::note(
-            Code::SkippedDocument,
-            &src.display,
-            kubernetes[0].root.line(),
-            format!(
-                "skipped {} Kubernetes document(s): the Kubernetes frontend is not built yet",
-                kubernetes.len()
-            ),
-        ));
+        let roots: Vec<&Node> = kubernetes.iter().map(|d| &d.root).collect();
+        fragment.extend(kubernetes::lower(src, &roots, opts, diags));
     }
     if !any {
         diags.push(Diagnostic::note(

@@ -46,37 +46,64 @@ fn is_network_scheme(scheme: &str) -> bool {
     scheme_port(scheme).is_some()
         || matches!(
             scheme,
-            "grpc" | "grpcs" | "tcp" | "udp" | "dns" | "mqtt" | "mqtts" | "zk" | "etcd" | "jdbc" | "s3"
+            "grpc"
+                | "grpcs"
+                | "tcp"
+                | "udp"
+                | "dns"
+                | "mqtt"
+                | "mqtts"
+                | "zk"
+                | "etcd"
+                | "jdbc"
+                | "s3"
         )
 }
 
 /// Does an environment variable's name say its value is an address?
 pub fn name_hints_address(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "SERVICE"]
-        .iter()
-        .any(|h| upper.ends_with(h) || upper.contains(&format!("{h}_")) || upper.contains(&format!("{h}S")))
+    [
+        "HOST", "ADDR", "SERVER", "URL", "URI", "ENDPOINT", "BROKER", "DSN", "SERVICE",
+    ]
+    .iter()
+    .any(|h| {
+        upper.ends_with(h) || upper.contains(&format!("{h}_")) || upper.contains(&format!("{h}S"))
+    })
 }
 
 /// Does a variable's name say its value is *not* an address, though it may look like one
 /// (`IMAGE: redis:7`, `VERSION: 1:2`)?
 pub fn name_rules_out_address(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["IMAGE", "VERSION", "TAG", "PASSWORD", "SECRET", "TOKEN", "KEY"]
-        .iter()
-        .any(|h| upper.contains(h))
+    [
+        "IMAGE", "VERSION", "TAG", "PASSWORD", "SECRET", "TOKEN", "KEY",
+    ]
+    .iter()
+    .any(|h| upper.contains(h))
 }
 
 /// Every host reference in `text`. `hinted`: a bare host without port counts too.
 pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
     let mut out = Vec::new();
     let tokens: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>'))
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
+        })
         .filter(|t| !t.is_empty())
         .collect();
     let single = tokens.len() == 1;
-    for token in text.split(|c: char| c.is_whitespace() || matches!(c, ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')) {
+    for token in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
+    }) {
         if let Some((scheme, rest)) = token.split_once("://") {
+            // `--prometheus-url=http://…`: the scheme starts after the flag.
+            let scheme = scheme
+                .rsplit(|c: char| {
+                    !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':'))
+                })
+                .next()
+                .unwrap_or(scheme);
             let scheme = base_scheme(scheme);
             if !is_network_scheme(&scheme) {
                 continue;
@@ -105,11 +132,13 @@ pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
                     port: Some(port),
                     scheme: None,
                 }),
-                Some((host, None)) if hinted && single && !part.contains('/') => out.push(HostRef {
-                    host,
-                    port: None,
-                    scheme: None,
-                }),
+                Some((host, None)) if hinted && single && !part.contains('/') => {
+                    out.push(HostRef {
+                        host,
+                        port: None,
+                        scheme: None,
+                    })
+                }
                 _ => {}
             }
         }
@@ -132,10 +161,16 @@ fn base_scheme(scheme: &str) -> String {
 
 fn is_self(host: &str) -> bool {
     // Words that are values, not hosts, when a variable named `*_SERVER` holds them.
-    if matches!(host, "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null") {
+    if matches!(
+        host,
+        "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null"
+    ) {
         return true;
     }
-    matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "::1" | "::" | "host.docker.internal")
+    matches!(
+        host,
+        "localhost" | "127.0.0.1" | "0.0.0.0" | "::1" | "::" | "host.docker.internal"
+    )
 }
 
 /// `host`, `host:port`, `[v6]:port`. `None` when it is not a plausible host.
@@ -175,13 +210,18 @@ fn is_hostname(h: &str) -> bool {
         return false;
     }
     let labels: Vec<&str> = h.split('.').collect();
-    if labels.len() == 4 && labels.iter().all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit())) {
+    if labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+    {
         return true;
     }
     labels.iter().all(|l| {
         !l.is_empty()
             && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             && !l.starts_with('-')
     }) && labels[0].bytes().any(|b| b.is_ascii_alphabetic())
 }
@@ -200,13 +240,23 @@ mod tests {
     #[test]
     fn urls_with_userinfo_and_driver_schemes() {
         assert_eq!(
-            hosts("postgresql+psycopg2://airflow:airflow@postgres/airflow", false),
+            hosts(
+                "postgresql+psycopg2://airflow:airflow@postgres/airflow",
+                false
+            ),
             [("postgres".into(), None, Some("postgresql".into()))]
         );
-        assert_eq!(hosts("redis://:@redis:6379/0", false), [("redis".into(), Some(6379), Some("redis".into()))]);
+        assert_eq!(
+            hosts("redis://:@redis:6379/0", false),
+            [("redis".into(), Some(6379), Some("redis".into()))]
+        );
         assert_eq!(
             hosts("http://api.shop.svc.cluster.local:8080/x?y=1", false),
-            [("api.shop.svc.cluster.local".into(), Some(8080), Some("http".into()))]
+            [(
+                "api.shop.svc.cluster.local".into(),
+                Some(8080),
+                Some("http".into())
+            )]
         );
         assert_eq!(hosts("mongodb://a:27017,b:27018/db", false).len(), 2);
     }
@@ -215,7 +265,21 @@ mod tests {
     fn bare_host_ports_and_lists() {
         assert_eq!(hosts("db:5432", false), [("db".into(), Some(5432), None)]);
         assert_eq!(hosts("kafka-1:9092,kafka-2:9092", false).len(), 2);
-        assert_eq!(hosts("--addr=cartservice:7070", false), [("cartservice".into(), Some(7070), None)]);
+        assert_eq!(
+            hosts("--addr=cartservice:7070", false),
+            [("cartservice".into(), Some(7070), None)]
+        );
+        assert_eq!(
+            hosts(
+                "--prometheus-url=http://prometheus-k8s.monitoring.svc:9090/",
+                false
+            ),
+            [(
+                "prometheus-k8s.monitoring.svc".into(),
+                Some(9090),
+                Some("http".into())
+            )]
+        );
     }
 
     #[test]

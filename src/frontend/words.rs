@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn words() {
         assert_eq!(split("npm start").unwrap(), ["npm", "start"]);
-        assert_eq!(split(r#"sh -c "echo \"hi\" && ls""#).unwrap(), ["sh", "-c", r#"echo "hi" && ls"#]);
+        assert_eq!(
+            split(r#"sh -c "echo \"hi\" && ls""#).unwrap(),
+            ["sh", "-c", r#"echo "hi" && ls"#]
+        );
         assert_eq!(split("a 'b c' d\\ e").unwrap(), ["a", "b c", "d e"]);
         assert_eq!(split("  ").unwrap(), Vec::<String>::new());
         assert_eq!(split("''").unwrap(), [""]);

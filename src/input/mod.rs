@@ -88,12 +88,14 @@ pub fn kind_from_content(text: &str) -> SourceKind {
     let first = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !(l.starts_with('#') && !l.contains('=')));
+        .find(|l| !l.is_empty() && (!l.starts_with('#') || l.contains('=')));
     let is_directive = text
         .lines()
         .next()
         .map(|l| l.trim_start().to_ascii_lowercase())
-        .is_some_and(|l| l.starts_with("# syntax=") || l.starts_with("# escape=") || l.starts_with("# check="));
+        .is_some_and(|l| {
+            l.starts_with("# syntax=") || l.starts_with("# escape=") || l.starts_with("# check=")
+        });
     let first_word = first
         .and_then(|l| l.split_whitespace().next())
         .map(str::to_ascii_uppercase);
@@ -196,14 +198,23 @@ fn display_of_arg(arg: &str) -> String {
 
 /// Find and read every source named by `inputs`. Problems are reported in `diags`; what
 /// could be read is returned, sorted by display name.
-pub fn discover(inputs: &[String], stdin: &mut dyn Read, diags: &mut Diagnostics) -> Vec<SourceFile> {
+pub fn discover(
+    inputs: &[String],
+    stdin: &mut dyn Read,
+    diags: &mut Diagnostics,
+) -> Vec<SourceFile> {
     let mut found: Vec<(PathBuf, String, String, Option<SourceKind>)> = Vec::new();
     let mut out = Vec::new();
     for arg in inputs {
         if arg == "-" {
             let mut bytes = Vec::new();
             if let Err(e) = stdin.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-                diags.push(Diagnostic::error(Code::Io, "<stdin>", 0, format!("cannot read: {e}")));
+                diags.push(Diagnostic::error(
+                    Code::Io,
+                    "<stdin>",
+                    0,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
             match decode(bytes, "<stdin>") {
@@ -224,14 +235,22 @@ pub fn discover(inputs: &[String], stdin: &mut dyn Read, diags: &mut Diagnostics
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &display, 0, &mut found, diags),
             Ok(_) => {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let dir_display = Path::new(&display)
                     .parent()
                     .map(normalize)
                     .unwrap_or_default();
                 found.push((path, display.clone(), dir_display, kind_from_name(&name)));
             }
-            Err(e) => diags.push(Diagnostic::error(Code::Io, &display, 0, format!("cannot read: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                Code::Io,
+                &display,
+                0,
+                format!("cannot read: {e}"),
+            )),
         }
         if found.len() > MAX_INPUT_FILES {
             diags.push(Diagnostic::error(
@@ -254,8 +273,14 @@ pub fn discover(inputs: &[String], stdin: &mut dyn Read, diags: &mut Diagnostics
         match read_text(&path, &display) {
             Ok(text) => {
                 let kind = kind.unwrap_or_else(|| kind_from_content(&text));
-                let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-                let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+                let dir = path
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+                let dir = if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir
+                };
                 out.push(SourceFile {
                     display: Arc::from(display.as_str()),
                     path: Some(path),
@@ -273,7 +298,14 @@ pub fn discover(inputs: &[String], stdin: &mut dyn Read, diags: &mut Diagnostics
 }
 
 /// Directories never worth reading: VCS metadata, build output, dependencies.
-const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", "vendor", "__pycache__", ".venv"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "target",
+    "node_modules",
+    "vendor",
+    "__pycache__",
+    ".venv",
+];
 
 fn walk(
     dir: &Path,
@@ -294,7 +326,12 @@ fn walk(
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            diags.push(Diagnostic::error(Code::Io, display, 0, format!("cannot read directory: {e}")));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                display,
+                0,
+                format!("cannot read directory: {e}"),
+            ));
             return;
         }
     };
@@ -312,7 +349,9 @@ fn walk(
         };
         // symlink_metadata: a symlinked directory is not followed, so a link loop cannot
         // make the walk endless; symlinked files are read.
-        let Ok(meta) = entry.path().symlink_metadata() else { continue };
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
         if meta.is_dir() {
             if SKIP_DIRS.contains(&name.as_str()) || (name.starts_with('.') && name.len() > 1) {
                 continue;
@@ -346,9 +385,18 @@ mod tests {
     #[test]
     fn names_decide_kinds() {
         assert_eq!(kind_from_name("Dockerfile"), Some(SourceKind::Dockerfile));
-        assert_eq!(kind_from_name("Dockerfile.debug"), Some(SourceKind::Dockerfile));
-        assert_eq!(kind_from_name("api.dockerfile"), Some(SourceKind::Dockerfile));
-        assert_eq!(kind_from_name("docker-compose.prod.yml"), Some(SourceKind::Compose));
+        assert_eq!(
+            kind_from_name("Dockerfile.debug"),
+            Some(SourceKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_from_name("api.dockerfile"),
+            Some(SourceKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_from_name("docker-compose.prod.yml"),
+            Some(SourceKind::Compose)
+        );
         assert_eq!(kind_from_name("compose.yaml"), Some(SourceKind::Compose));
         assert_eq!(kind_from_name("deployment.yaml"), Some(SourceKind::Yaml));
         assert_eq!(kind_from_name("README.md"), None);
@@ -356,9 +404,18 @@ mod tests {
 
     #[test]
     fn content_sniffing() {
-        assert_eq!(kind_from_content("# syntax=docker/dockerfile:1\nFROM x\n"), SourceKind::Dockerfile);
-        assert_eq!(kind_from_content("# comment\nFROM alpine\n"), SourceKind::Dockerfile);
-        assert_eq!(kind_from_content("apiVersion: v1\nkind: Pod\n"), SourceKind::Yaml);
+        assert_eq!(
+            kind_from_content("# syntax=docker/dockerfile:1\nFROM x\n"),
+            SourceKind::Dockerfile
+        );
+        assert_eq!(
+            kind_from_content("# comment\nFROM alpine\n"),
+            SourceKind::Dockerfile
+        );
+        assert_eq!(
+            kind_from_content("apiVersion: v1\nkind: Pod\n"),
+            SourceKind::Yaml
+        );
     }
 
     #[test]

@@ -212,7 +212,10 @@ mod tests {
 
     #[test]
     fn parses_with_and_without_prefix() {
-        assert_eq!("cap_net_admin".parse::<Capability>(), Ok(Capability::NetAdmin));
+        assert_eq!(
+            "cap_net_admin".parse::<Capability>(),
+            Ok(Capability::NetAdmin)
+        );
         assert_eq!("NET_ADMIN".parse::<Capability>(), Ok(Capability::NetAdmin));
         assert!("NET_ADMINN".parse::<Capability>().is_err());
         assert_eq!(Capability::ALL.len(), 41);

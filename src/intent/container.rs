@@ -119,7 +119,11 @@ impl Container {
             .entrypoint
             .as_ref()
             .filter(|f| !f.value.is_empty())
-            .or(self.process.command.as_ref().filter(|f| !f.value.is_empty()))?;
+            .or(self
+                .process
+                .command
+                .as_ref()
+                .filter(|f| !f.value.is_empty()))?;
         let mut out = vec![(main.value[0].clone(), main.at.clone())];
         for probe in &self.probes {
             if let ProbeAction::Exec(argv) = &probe.action
@@ -198,10 +202,19 @@ pub enum ProbeRole {
 pub enum ProbeAction {
     /// argv run inside the container (shell forms already wrapped: `["/bin/sh", "-c", …]`).
     Exec(Vec<String>),
-    Http { port: String, path: String },
-    Tcp { port: String },
-    Grpc { port: u16 },
-    Sleep { seconds: i64 },
+    Http {
+        port: String,
+        path: String,
+    },
+    Tcp {
+        port: String,
+    },
+    Grpc {
+        port: u16,
+    },
+    Sleep {
+        seconds: i64,
+    },
     /// `HEALTHCHECK NONE`, `healthcheck: {disable: true}`: explicitly no check.
     Disabled,
 }
@@ -282,7 +295,10 @@ pub enum Exposure {
         host_port: Option<u16>,
     },
     /// A Kubernetes Service of type NodePort or LoadBalancer.
-    Service { service: String, service_type: String },
+    Service {
+        service: String,
+        service_type: String,
+    },
     /// A Kubernetes Ingress or Gateway API route backend.
     Route { route: String },
 }
@@ -325,19 +341,29 @@ pub enum MountKind {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EnvValue {
-    Literal { value: String },
+    Literal {
+        value: String,
+    },
     /// Compose list entry without `=`: taken from the host environment when run.
     FromHost,
-    Secret { name: String, key: String },
+    Secret {
+        name: String,
+        key: String,
+    },
     ConfigMap {
         name: String,
         key: String,
         /// The value, when the ConfigMap is among the inputs.
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<String>,
+        /// `optional: true`: a missing key leaves the variable unset instead of failing the pod.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        optional: bool,
     },
     /// `fieldRef` / `resourceFieldRef`.
-    Field { path: String },
+    Field {
+        path: String,
+    },
 }
 
 impl EnvValue {
@@ -354,9 +380,20 @@ impl EnvValue {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EnvSource {
-    File { path: String },
-    ConfigMap { name: String },
-    Secret { name: String },
+    File {
+        path: String,
+    },
+    /// Kubernetes `envFrom.configMapRef`; `prefix` is prepended to every key.
+    ConfigMap {
+        name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+    },
+    Secret {
+        name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

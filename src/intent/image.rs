@@ -32,7 +32,10 @@ impl ImageRef {
         // A tag is after the last ':' that follows the last '/' (a registry port has a '/' after it).
         let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_owned())),
+            Some(i) => (
+                &rest[..last_slash + i],
+                Some(rest[last_slash + i + 1..].to_owned()),
+            ),
             None => (rest, None),
         };
         let (registry, repository) = match name.split_once('/') {
@@ -54,7 +57,10 @@ impl ImageRef {
 
     /// The last path component of the repository: `library/nginx` → `nginx`.
     pub fn short_name(&self) -> &str {
-        self.repository.rsplit('/').next().unwrap_or(&self.repository)
+        self.repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.repository)
     }
 
     /// Pinned = a digest, or a tag that is not `latest`.
@@ -117,7 +123,10 @@ impl Runtime {
     }
 
     pub fn from_name(s: &str) -> Option<Runtime> {
-        Runtime::ALL.iter().copied().find(|r| r.name() == s.trim().to_ascii_lowercase())
+        Runtime::ALL
+            .iter()
+            .copied()
+            .find(|r| r.name() == s.trim().to_ascii_lowercase())
     }
 
     /// The runtime an image's repository name names, if it is one we know. Only official
@@ -147,8 +156,12 @@ impl Runtime {
         ]) || name.starts_with("java")
         {
             Some(Runtime::Jvm)
-        } else if exact(&["static", "static-debian11", "static-debian12", "base-debian12"])
-            && image.repository.starts_with("distroless/")
+        } else if exact(&[
+            "static",
+            "static-debian11",
+            "static-debian12",
+            "base-debian12",
+        ]) && image.repository.starts_with("distroless/")
         {
             Some(Runtime::Go)
         } else if exact(&["busybox", "alpine"]) {

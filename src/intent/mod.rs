@@ -14,7 +14,9 @@ mod provenance;
 mod user;
 mod workload;
 
-pub use capability::{CapSpec, Capability, CapabilitySet, RUNTIME_DEFAULT, RUNTIME_DEFAULT_BASELINE};
+pub use capability::{
+    CapSpec, Capability, CapabilitySet, RUNTIME_DEFAULT, RUNTIME_DEFAULT_BASELINE,
+};
 pub use cluster::{ConfigMap, Route, RoutePort, Service, ServicePort, TargetPort};
 pub use container::{
     BuildRef, Container, ContainerRole, DeclaredProfile, Device, EnvSource, EnvValue, Exposure,

@@ -35,7 +35,9 @@ pub enum Provenance {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         via: Vec<Location>,
     },
-    Baseline { baseline: String },
+    Baseline {
+        baseline: String,
+    },
 }
 
 impl Provenance {
@@ -207,11 +209,25 @@ mod tests {
     #[test]
     fn display_is_file_line_field() {
         let file: Arc<str> = Arc::from("compose.yaml");
-        let p = Provenance::manifest(&file, Mark { file: 0, line: 14, column: 7 }, "services.web.ports[0]");
+        let p = Provenance::manifest(
+            &file,
+            Mark {
+                file: 0,
+                line: 14,
+                column: 7,
+            },
+            "services.web.ports[0]",
+        );
         assert_eq!(p.to_string(), "compose.yaml:14 services.web.ports[0]");
         let v = p.clone().via(&Provenance::line(&file, 3, "x-common"));
-        assert_eq!(v.to_string(), "compose.yaml:14 services.web.ports[0] via compose.yaml:3 x-common");
-        assert_eq!(Provenance::baseline("runtime minimum").to_string(), "baseline: runtime minimum");
+        assert_eq!(
+            v.to_string(),
+            "compose.yaml:14 services.web.ports[0] via compose.yaml:3 x-common"
+        );
+        assert_eq!(
+            Provenance::baseline("runtime minimum").to_string(),
+            "baseline: runtime minimum"
+        );
     }
 
     #[test]

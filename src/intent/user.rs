@@ -116,6 +116,9 @@ mod tests {
         assert!(User::parse("-1").is_err());
         assert!(User::parse("99999999999").is_err());
         assert!(User::from_ids(Some(-5), None).is_err());
-        assert_eq!(User::from_ids(Some(0), Some(0)).unwrap().is_root(), Some(true));
+        assert_eq!(
+            User::from_ids(Some(0), Some(0)).unwrap().is_root(),
+            Some(true)
+        );
     }
 }

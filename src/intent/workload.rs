@@ -52,7 +52,10 @@ pub enum WorkloadKind {
 
 impl WorkloadKind {
     pub fn is_kubernetes(self) -> bool {
-        !matches!(self, WorkloadKind::ComposeService | WorkloadKind::Dockerfile)
+        !matches!(
+            self,
+            WorkloadKind::ComposeService | WorkloadKind::Dockerfile
+        )
     }
 }
 
@@ -131,9 +134,14 @@ pub enum ReferenceKind {
     DependsOn,
     Link,
     ExternalLink,
-    Env { name: String },
+    Env {
+        name: String,
+    },
     Arg,
-    ConfigMap { name: String, key: String },
+    ConfigMap {
+        name: String,
+        key: String,
+    },
     /// `x-cinch`/`cinch.dev/egress`.
     Explicit,
 }

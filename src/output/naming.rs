@@ -64,7 +64,9 @@ impl Naming {
             let stem = unique(sanitize(&w.id), &mut taken_w);
             for c in &w.containers {
                 let cstem = unique(sanitize(&format!("{}.{}", w.id, c.name)), &mut taken_c);
-                naming.containers.insert((w.id.clone(), c.name.clone()), cstem);
+                naming
+                    .containers
+                    .insert((w.id.clone(), c.name.clone()), cstem);
             }
             naming.workloads.insert(w.id.clone(), stem);
         }

@@ -7,13 +7,15 @@
 //! single-label name that resolves to nothing is reported (a typo, or a service of an
 //! overlay file not given as input).
 
+mod kubernetes;
+
 use std::collections::BTreeMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::frontend::reference::scheme_port;
 use crate::intent::{
-    Fragment, Listen, ListenOrigin, Model, Note, Peer, PeerTarget, Protocol, Reference, ReferenceKind,
-    WorkloadKind,
+    Fragment, Listen, ListenOrigin, Model, Note, Peer, PeerTarget, Protocol, Reference,
+    ReferenceKind, WorkloadKind,
 };
 
 /// Link the fragments of all sources into one model.
@@ -28,10 +30,24 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         routes: all.routes,
         config_maps: all.config_maps,
     };
-    model.workloads.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    model
+        .workloads
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     dedupe_ids(&mut model, diags);
-    model.services.sort_by(|a, b| a.id.cmp(&b.id));
+    model
+        .services
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    model.routes.sort_by(|a, b| {
+        (&a.route, &a.namespace, &a.service, &a.at).cmp(&(
+            &b.route,
+            &b.namespace,
+            &b.service,
+            &b.at,
+        ))
+    });
+    model.config_maps.sort_by(|a, b| a.id.cmp(&b.id));
     resolve_compose(&mut model);
+    kubernetes::resolve(&mut model, diags);
     explicit_egress(&mut model);
     for w in &mut model.workloads {
         w.network.peers.sort();
@@ -46,7 +62,13 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
     for w in &model.workloads {
         for n in &w.notes {
             let file = n.at.file().unwrap_or("<inputs>");
-            diags.push(Diagnostic::new(n.severity, Code::Unresolved, file, n.at.line_no(), n.message.clone()));
+            diags.push(Diagnostic::new(
+                n.severity,
+                Code::Unresolved,
+                file,
+                n.at.line_no(),
+                n.message.clone(),
+            ));
         }
     }
     model
@@ -108,12 +130,17 @@ fn resolve_compose(model: &mut Model) {
                 Some(&t) => {
                     let target = &model.workloads[t];
                     if let Some(p) = port
-                        && !target.containers.iter().any(|c| c.listens.iter().any(|l| l.port == p))
+                        && !target
+                            .containers
+                            .iter()
+                            .any(|c| c.listens.iter().any(|l| l.port == p))
                     {
                         inferred.push((t, inferred_listen(p, r)));
                     }
                     peers.push(Peer {
-                        target: PeerTarget::Workload { id: target.id.clone() },
+                        target: PeerTarget::Workload {
+                            id: target.id.clone(),
+                        },
                         port,
                         protocol: Protocol::Tcp,
                         at: r.at.clone(),
@@ -142,7 +169,10 @@ fn resolve_compose(model: &mut Model) {
     }
     for (t, listen) in inferred {
         if let Some(c) = model.workloads[t].containers.first_mut()
-            && !c.listens.iter().any(|l| l.port == listen.port && l.protocol == listen.protocol)
+            && !c
+                .listens
+                .iter()
+                .any(|l| l.port == listen.port && l.protocol == listen.protocol)
         {
             c.listens.push(listen);
         }
@@ -172,7 +202,10 @@ fn unresolved(r: &Reference) -> Note {
     };
     Note {
         severity: Severity::Warning,
-        message: format!("{what} `{}`, which is not a service of the inputs; no connection is allowed for it", r.host),
+        message: format!(
+            "{what} `{}`, which is not a service of the inputs; no connection is allowed for it",
+            r.host
+        ),
         at: r.at.clone(),
     }
 }
@@ -187,7 +220,12 @@ fn explicit_egress(model: &mut Model) {
             .flat_map(|e| e.egress.iter())
             .map(|e| Peer {
                 target: PeerTarget::External {
-                    host: e.value.host.clone().or_else(|| e.value.cidr.clone()).unwrap_or_default(),
+                    host: e
+                        .value
+                        .host
+                        .clone()
+                        .or_else(|| e.value.cidr.clone())
+                        .unwrap_or_default(),
                     cidr: e.value.cidr.clone(),
                 },
                 port: e.value.port,

@@ -301,7 +301,11 @@ impl<'a> Deserializer<'a> for De<'a, '_> {
         r.map_err(|e| self.locate(e))
     }
 
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'a>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -389,7 +393,10 @@ struct Entries<'a, 's> {
 impl<'a> MapAccess<'a> for Entries<'a, '_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
@@ -446,7 +453,10 @@ impl<'a, 's> EnumAccess<'a> for Variant<'a, 's> {
     type Error = DeError;
     type Variant = De<'a, 's>;
 
-    fn variant_seed<V: DeserializeSeed<'a>>(self, seed: V) -> Result<(V::Value, De<'a, 's>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'a>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, De<'a, 's>), DeError> {
         let v = seed.deserialize(De {
             node: self.key,
             state: self.state,
@@ -490,7 +500,12 @@ pub fn closest(name: &str, fields: &[&'static str]) -> Option<&'static str> {
     let limit = (name.len() / 3).max(1);
     fields
         .iter()
-        .map(|f| (edit_distance(&name.to_ascii_lowercase(), &f.to_ascii_lowercase()), *f))
+        .map(|f| {
+            (
+                edit_distance(&name.to_ascii_lowercase(), &f.to_ascii_lowercase()),
+                *f,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, f)| f)

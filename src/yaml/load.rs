@@ -90,7 +90,11 @@ fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
             .iter()
             .enumerate()
             .skip(from)
-            .find(|(_, l)| l.chars().take_while(|c| c.is_whitespace()).any(|c| c == '\t'))
+            .find(|(_, l)| {
+                l.chars()
+                    .take_while(|c| c.is_whitespace())
+                    .any(|c| c == '\t')
+            })
             .map(|(i, _)| i)
         {
             e.mark.line = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -100,7 +104,8 @@ fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
     let last = u32::try_from(lines.len().max(1)).unwrap_or(u32::MAX);
     if e.mark.line > last {
         e.mark.line = last;
-        e.mark.column = u32::try_from(lines.last().map_or(0, |l| l.chars().count()) + 1).unwrap_or(1);
+        e.mark.column =
+            u32::try_from(lines.last().map_or(0, |l| l.chars().count()) + 1).unwrap_or(1);
     }
     e
 }
@@ -113,7 +118,11 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
     let mut anchors: Vec<Option<(Node, usize)>> = Vec::new();
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
-    let mut last_mark = Mark { file, line: 1, column: 1 };
+    let mut last_mark = Mark {
+        file,
+        line: 1,
+        column: 1,
+    };
 
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
@@ -145,9 +154,7 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
                 None
             }
             Event::DocumentEnd => {
-                let root = root
-                    .take()
-                    .unwrap_or_else(|| Node::new(mark, Value::Null));
+                let root = root.take().unwrap_or_else(|| Node::new(mark, Value::Null));
                 docs.push(Document {
                     root,
                     index: docs.len(),
@@ -182,7 +189,8 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
                 let is_null = match tag.as_deref() {
                     Some(t) => t.ends_with(":null"),
                     None => {
-                        style == Style::Plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
+                        style == Style::Plain
+                            && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
                     }
                 };
                 let value = if is_null {
@@ -238,7 +246,13 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
                     },
                     anchor,
                 )),
-                _ => return Err(LoadError::new(mark, LoadErrorKind::Syntax, "unbalanced sequence")),
+                _ => {
+                    return Err(LoadError::new(
+                        mark,
+                        LoadErrorKind::Syntax,
+                        "unbalanced sequence",
+                    ));
+                }
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map {
@@ -258,7 +272,13 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
                         anchor,
                     ))
                 }
-                _ => return Err(LoadError::new(mark, LoadErrorKind::Syntax, "unbalanced mapping")),
+                _ => {
+                    return Err(LoadError::new(
+                        mark,
+                        LoadErrorKind::Syntax,
+                        "unbalanced mapping",
+                    ));
+                }
             },
         };
 
@@ -350,7 +370,10 @@ fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadE
                 return Err(LoadError::new(
                     value.mark,
                     LoadErrorKind::Syntax,
-                    format!("`<<` merge key needs a map or a list of maps, found {}", value.kind()),
+                    format!(
+                        "`<<` merge key needs a map or a list of maps, found {}",
+                        value.kind()
+                    ),
                 ));
             }
         };
@@ -359,7 +382,10 @@ fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadE
                 return Err(LoadError::new(
                     source.mark,
                     LoadErrorKind::Syntax,
-                    format!("`<<` merge key needs a map or a list of maps, found {}", source.kind()),
+                    format!(
+                        "`<<` merge key needs a map or a list of maps, found {}",
+                        source.kind()
+                    ),
                 ));
             };
             for (k, v) in map {
@@ -425,10 +451,24 @@ mod tests {
     #[test]
     fn marks_are_one_based_and_point_at_values() {
         let root = one("a: 1\nb:\n  - x\n  - {c: d}\n");
-        assert_eq!(root.get("a").unwrap().mark, Mark { file: 0, line: 1, column: 4 });
+        assert_eq!(
+            root.get("a").unwrap().mark,
+            Mark {
+                file: 0,
+                line: 1,
+                column: 4
+            }
+        );
         let b = root.get("b").unwrap().as_seq().unwrap();
         assert_eq!(b[0].mark.line, 3);
-        assert_eq!(b[1].get("c").unwrap().mark, Mark { file: 0, line: 4, column: 9 });
+        assert_eq!(
+            b[1].get("c").unwrap().mark,
+            Mark {
+                file: 0,
+                line: 4,
+                column: 9
+            }
+        );
     }
 
     #[test]
@@ -475,7 +515,10 @@ mod tests {
     fn deep_nesting_is_refused() {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
         let err = load(&text).unwrap_err();
-        assert!(matches!(err.kind, LoadErrorKind::Limit | LoadErrorKind::Syntax));
+        assert!(matches!(
+            err.kind,
+            LoadErrorKind::Limit | LoadErrorKind::Syntax
+        ));
     }
 
     #[test]

@@ -26,7 +26,8 @@ impl LoadError {
             LoadErrorKind::Limit => Code::YamlLimit,
             LoadErrorKind::DuplicateKey => Code::DuplicateKey,
         };
-        Diagnostic::error(code, file, self.mark.line, self.message.clone()).with_column(self.mark.column)
+        Diagnostic::error(code, file, self.mark.line, self.message.clone())
+            .with_column(self.mark.column)
     }
 }
 

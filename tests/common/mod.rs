@@ -24,7 +24,10 @@ pub fn cinch_with_stdin(args: &[&str], stdin: &str) -> Run {
         stderr: &mut stderr,
         env: BTreeMap::new(),
     };
-    let code = cinch::run(std::iter::once("cinch").chain(args.iter().copied()), &mut io);
+    let code = cinch::run(
+        std::iter::once("cinch").chain(args.iter().copied()),
+        &mut io,
+    );
     Run {
         code,
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),

@@ -72,7 +72,12 @@ impl Vars {
     }
 
     /// Expand one string. `used` collects the `.env` locations of the variables read.
-    pub fn expand(&mut self, text: &str, used: &mut Vec<Option<Location>>, mark: Mark) -> Result<String, String> {
+    pub fn expand(
+        &mut self,
+        text: &str,
+        used: &mut Vec<Option<Location>>,
+        mark: Mark,
+    ) -> Result<String, String> {
         let chars: Vec<char> = text.chars().collect();
         let (out, end) = self.expand_until(&chars, 0, None, used, mark)?;
         debug_assert_eq!(end, chars.len());
@@ -186,7 +191,11 @@ impl Vars {
             ":?" | "?" => {
                 let ok = if op == ":?" { nonempty } else { set };
                 if !ok {
-                    let msg = if arg.is_empty() { format!("required variable {name} is missing a value") } else { arg };
+                    let msg = if arg.is_empty() {
+                        format!("required variable {name} is missing a value")
+                    } else {
+                        arg
+                    };
                     return Err(format!("${{{name}{op}…}}: {msg}"));
                 }
                 self.unset = saved_unset;
@@ -208,7 +217,12 @@ impl Vars {
         Ok((result, end + 1))
     }
 
-    fn lookup(&mut self, name: &str, used: &mut Vec<Option<Location>>, mark: Mark) -> Option<String> {
+    fn lookup(
+        &mut self,
+        name: &str,
+        used: &mut Vec<Option<Location>>,
+        mark: Mark,
+    ) -> Option<String> {
         match self.vars.get(name) {
             Some(v) => {
                 used.push(v.at.clone());
@@ -226,7 +240,11 @@ impl Vars {
 /// single quotes (literal), double quotes (with `\n`, `\"` escapes and interpolation),
 /// unquoted values with ` #` comments. Values may use variables set before them.
 /// Returns the variables and the line numbers of malformed lines.
-pub fn parse_env_file(text: &str, file: &std::sync::Arc<str>, outer: &BTreeMap<String, Var>) -> (BTreeMap<String, Var>, Vec<(u32, String)>) {
+pub fn parse_env_file(
+    text: &str,
+    file: &std::sync::Arc<str>,
+    outer: &BTreeMap<String, Var>,
+) -> (BTreeMap<String, Var>, Vec<(u32, String)>) {
     let mut vars: BTreeMap<String, Var> = BTreeMap::new();
     let mut bad = Vec::new();
     for (idx, raw) in text.lines().enumerate() {
@@ -241,7 +259,11 @@ pub fn parse_env_file(text: &str, file: &std::sync::Arc<str>, outer: &BTreeMap<S
             continue;
         };
         let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        {
             bad.push((line_no, format!("`{key}` is not a variable name")));
             continue;
         }
@@ -250,7 +272,10 @@ pub fn parse_env_file(text: &str, file: &std::sync::Arc<str>, outer: &BTreeMap<S
             inner.split_once('\'').map_or(inner, |(v, _)| v).to_owned()
         } else if let Some(inner) = value.strip_prefix('"') {
             let body = inner.rsplit_once('"').map_or(inner, |(v, _)| v);
-            let unescaped = body.replace("\\n", "\n").replace("\\\"", "\"").replace("\\\\", "\\");
+            let unescaped = body
+                .replace("\\n", "\n")
+                .replace("\\\"", "\"")
+                .replace("\\\\", "\\");
             expand_with(&unescaped, &vars, outer)
         } else {
             let v = match value.find(" #") {
@@ -284,8 +309,10 @@ fn expand_with(text: &str, local: &BTreeMap<String, Var>, outer: &BTreeMap<Strin
         vars: local.clone(),
         ..Vars::default()
     };
-    vars.vars.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
-    vars.expand(text, &mut Vec::new(), Mark::default()).unwrap_or_else(|_| text.to_owned())
+    vars.vars
+        .extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
+    vars.expand(text, &mut Vec::new(), Mark::default())
+        .unwrap_or_else(|_| text.to_owned())
 }
 
 #[cfg(test)]
@@ -318,11 +345,21 @@ mod tests {
     fn forms() {
         let mut v = vars(&[("A", "a"), ("E", "")]);
         assert_eq!(ex(&mut v, "$A ${A} $$A").unwrap(), "a a $A");
-        assert_eq!(ex(&mut v, "${E:-d} ${E-d} ${U-d} ${U:-d}").unwrap(), "d  d d");
-        assert_eq!(ex(&mut v, "${A:+r} ${E:+r} ${E+r} ${U+r}").unwrap(), "r  r ");
+        assert_eq!(
+            ex(&mut v, "${E:-d} ${E-d} ${U-d} ${U:-d}").unwrap(),
+            "d  d d"
+        );
+        assert_eq!(
+            ex(&mut v, "${A:+r} ${E:+r} ${E+r} ${U+r}").unwrap(),
+            "r  r "
+        );
         assert_eq!(ex(&mut v, "${U:-${A:-x}}/y").unwrap(), "a/y");
         assert_eq!(ex(&mut v, "${U:-${V:-x}}").unwrap(), "x");
-        assert!(ex(&mut v, "${U:?must be set}").unwrap_err().contains("must be set"));
+        assert!(
+            ex(&mut v, "${U:?must be set}")
+                .unwrap_err()
+                .contains("must be set")
+        );
         assert!(ex(&mut v, "${A").is_err());
         assert!(ex(&mut v, "${A:x}").is_err());
         assert_eq!(ex(&mut v, "cost $5").unwrap(), "cost $5");

@@ -78,7 +78,8 @@ fn merge_map(base: &Node, over: &Node, top: bool) -> Node {
     }
     for (k, ov) in o {
         let name = k.as_str().unwrap_or("");
-        if b.iter().any(|(bk, _)| bk.as_str() == Some(name)) || ov.tag.as_deref() == Some("!reset") {
+        if b.iter().any(|(bk, _)| bk.as_str() == Some(name)) || ov.tag.as_deref() == Some("!reset")
+        {
             continue;
         }
         out.push((k.clone(), untagged(ov)));
@@ -124,7 +125,10 @@ fn merge_value(key: &str, base: &Node, over: &Node, top: bool) -> Node {
         (Some(b), Some(o)) if SEQ_BY_TARGET.contains(&key) => {
             let mut items: Vec<Node> = b
                 .iter()
-                .filter(|bi| !o.iter().any(|oi| target_of(oi).is_some() && target_of(oi) == target_of(bi)))
+                .filter(|bi| {
+                    !o.iter()
+                        .any(|oi| target_of(oi).is_some() && target_of(oi) == target_of(bi))
+                })
                 .cloned()
                 .collect();
             items.extend(o.iter().cloned());
@@ -224,9 +228,19 @@ mod tests {
         assert_eq!(env.get("B").unwrap().as_str(), Some("3"));
         assert_eq!(env.get("C").unwrap().as_str(), Some("4"));
         assert_eq!(m.get("ports").unwrap().as_seq().unwrap().len(), 2);
-        let vols: Vec<&str> = m.get("volumes").unwrap().as_seq().unwrap().iter().filter_map(Node::as_str).collect();
+        let vols: Vec<&str> = m
+            .get("volumes")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
         assert_eq!(vols, ["/y:/logs", "/z:/data"]);
-        assert_eq!(m.get("command").unwrap().as_seq().unwrap()[0].as_str(), Some("y"));
+        assert_eq!(
+            m.get("command").unwrap().as_seq().unwrap()[0].as_str(),
+            Some("y")
+        );
         assert_eq!(m.get("user").unwrap().as_str(), Some("u"));
     }
 
@@ -237,6 +251,9 @@ mod tests {
         let m = merge_service(&base, &over);
         assert!(m.get("ports").is_none());
         assert!(m.get("labels").unwrap().get("a").is_none());
-        assert_eq!(m.get("labels").unwrap().get("c").unwrap().as_str(), Some("d"));
+        assert_eq!(
+            m.get("labels").unwrap().get("c").unwrap().as_str(),
+            Some("d")
+        );
     }
 }

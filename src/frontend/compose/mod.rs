@@ -58,28 +58,44 @@ impl Ctx<'_> {
     /// Provenance of `node` at `field`, with the `.env` lines its value came through.
     pub fn at(&self, node: &Node, field: &str) -> Provenance {
         let mut p = Provenance::manifest(self.file(node.mark), node.mark, field);
-        if let (Some(vias), Provenance::Manifest { via, .. }) = (self.vias.get(&node.mark), &mut p) {
+        if let (Some(vias), Provenance::Manifest { via, .. }) = (self.vias.get(&node.mark), &mut p)
+        {
             via.extend(vias.iter().cloned());
         }
         p
     }
 
     pub fn error(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
-        let d = Diagnostic::error(code, &self.file(node.mark).clone(), node.mark.line, format!("{field}: {msg}"))
-            .with_column(node.mark.column);
+        let d = Diagnostic::error(
+            code,
+            &self.file(node.mark).clone(),
+            node.mark.line,
+            format!("{field}: {msg}"),
+        )
+        .with_column(node.mark.column);
         self.diags.push(d);
     }
 
     pub fn warn(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
-        let d = Diagnostic::warning(code, &self.file(node.mark).clone(), node.mark.line, format!("{field}: {msg}"))
-            .with_column(node.mark.column);
+        let d = Diagnostic::warning(
+            code,
+            &self.file(node.mark).clone(),
+            node.mark.line,
+            format!("{field}: {msg}"),
+        )
+        .with_column(node.mark.column);
         self.diags.push(d);
     }
 
     /// A type error: `field: expected X, found Y`.
     pub fn wrong_type(&mut self, node: &Node, field: &str, expected: &str) {
         let found = node.kind();
-        self.error(Code::WrongType, node, field, format!("expected {expected}, found {found}"));
+        self.error(
+            Code::WrongType,
+            node,
+            field,
+            format!("expected {expected}, found {found}"),
+        );
     }
 
     /// The directory of the file `mark` is in, and its display name (for relative paths).
@@ -90,7 +106,12 @@ impl Ctx<'_> {
 }
 
 /// Lower one Compose document.
-pub fn lower(src: &SourceFile, doc: &Document, opts: &Options, diags: &mut Diagnostics) -> Fragment {
+pub fn lower(
+    src: &SourceFile,
+    doc: &Document,
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Fragment {
     let mut vars = environment(src, opts, diags);
     let mut root = doc.root.clone();
     let mut ctx = Ctx {
@@ -148,7 +169,10 @@ pub fn lower(src: &SourceFile, doc: &Document, opts: &Options, diags: &mut Diagn
     let mut fragment = Fragment::default();
     for (name, key, def) in &resolved {
         if let Some(w) = service::lower(&mut ctx, &project, name, key, def) {
-            if !opts.profiles.is_empty() && !w.profiles.is_empty() && !w.profiles.iter().any(|p| opts.profiles.contains(p)) {
+            if !opts.profiles.is_empty()
+                && !w.profiles.is_empty()
+                && !w.profiles.iter().any(|p| opts.profiles.contains(p))
+            {
                 continue;
             }
             fragment.workloads.push(w);
@@ -160,7 +184,10 @@ pub fn lower(src: &SourceFile, doc: &Document, opts: &Options, diags: &mut Diagn
 
 /// Compose service names: `[a-zA-Z0-9._-]+` (compose-spec schema, `services` pattern).
 fn valid_service_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Variables for interpolation: the `.env` beside the file, overridden by the environment.
@@ -204,7 +231,8 @@ fn interpolate_into(vars: &mut Vars, root: &mut Node, file: &Arc<str>, ctx: &mut
     vars.apply(root, &mut errors);
     for e in errors {
         ctx.diags.push(
-            Diagnostic::error(Code::Interpolation, file, e.mark.line, e.message).with_column(e.mark.column),
+            Diagnostic::error(Code::Interpolation, file, e.mark.line, e.message)
+                .with_column(e.mark.column),
         );
     }
     for (mark, locs) in std::mem::take(&mut vars.vias) {
@@ -219,13 +247,17 @@ fn report_unset(vars: &Vars, ctx: &mut Ctx<'_>) {
             Code::Interpolation,
             &file,
             mark.line,
-            format!("variable {name} is not set; it becomes an empty string (as in docker compose)"),
+            format!(
+                "variable {name} is not set; it becomes an empty string (as in docker compose)"
+            ),
         ));
     }
 }
 
 /// Top-level keys of the Compose Specification.
-const TOP_LEVEL: &[&str] = &["version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"];
+const TOP_LEVEL: &[&str] = &[
+    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
+];
 
 fn check_top_level(ctx: &mut Ctx<'_>) {
     let root = ctx.files[0].root.clone();
@@ -242,8 +274,15 @@ fn check_top_level(ctx: &mut Ctx<'_>) {
             }
             continue;
         }
-        let hint = crate::yaml::de::closest(key, TOP_LEVEL).map(|s| format!("; did you mean {s}?")).unwrap_or_default();
-        ctx.warn(Code::UnknownField, k, key, format!("unknown top-level key{hint}"));
+        let hint = crate::yaml::de::closest(key, TOP_LEVEL)
+            .map(|s| format!("; did you mean {s}?"))
+            .unwrap_or_default();
+        ctx.warn(
+            Code::UnknownField,
+            k,
+            key,
+            format!("unknown top-level key{hint}"),
+        );
     }
 }
 
@@ -267,7 +306,12 @@ fn project_name(root: &Node, src: &SourceFile, opts: &Options, ctx: &mut Ctx<'_>
         .collect();
     if name.is_empty() {
         if let Some(n) = root.get("name") {
-            ctx.error(Code::InvalidValue, n, "name", "project name has no letters or digits");
+            ctx.error(
+                Code::InvalidValue,
+                n,
+                "name",
+                "project name has no letters or digits",
+            );
         }
         return "default".into();
     }
@@ -295,13 +339,22 @@ impl Extends {
             return done.clone();
         }
         if stack.iter().any(|(f, n)| *f == file && n == name) || stack.len() > MAX_EXTENDS_DEPTH {
-            let chain: Vec<String> = stack.iter().map(|(_, n)| n.clone()).chain([name.to_owned()]).collect();
+            let chain: Vec<String> = stack
+                .iter()
+                .map(|(_, n)| n.clone())
+                .chain([name.to_owned()])
+                .collect();
             let msg = if stack.len() > MAX_EXTENDS_DEPTH {
                 format!("extends chain longer than {MAX_EXTENDS_DEPTH}")
             } else {
                 format!("extends cycle: {}", chain.join(" → "))
             };
-            ctx.error(Code::ExtendsCycle, at, &format!("services.{name}.extends"), msg);
+            ctx.error(
+                Code::ExtendsCycle,
+                at,
+                &format!("services.{name}.extends"),
+                msg,
+            );
             return None;
         }
         let root = ctx.files[file as usize].root.clone();
@@ -310,11 +363,18 @@ impl Extends {
                 Code::UnknownExtends,
                 at,
                 "extends",
-                format!("no service `{name}` in {}", ctx.files[file as usize].display),
+                format!(
+                    "no service `{name}` in {}",
+                    ctx.files[file as usize].display
+                ),
             );
             return None;
         };
-        let def = if def.is_null() { Node::new(def.mark, yaml::Value::Map(Vec::new())) } else { def.clone() };
+        let def = if def.is_null() {
+            Node::new(def.mark, yaml::Value::Map(Vec::new()))
+        } else {
+            def.clone()
+        };
         if def.as_map().is_none() {
             ctx.wrong_type(&def, &format!("services.{name}"), "a map");
             self.memo.insert((file, name.to_owned()), None);
@@ -350,7 +410,10 @@ impl Extends {
                 ctx.error(Code::WrongType, ext, &field, "needs `service: <name>`");
                 return None;
             };
-            (s.to_owned(), ext.get("file").and_then(Node::as_str).map(str::to_owned))
+            (
+                s.to_owned(),
+                ext.get("file").and_then(Node::as_str).map(str::to_owned),
+            )
         } else {
             ctx.wrong_type(ext, &field, "a service name or {service, file}");
             return None;
@@ -364,7 +427,14 @@ impl Extends {
     }
 
     /// Load (once) a Compose file named relative to file `from`; returns its index.
-    fn load_file(&mut self, ctx: &mut Ctx<'_>, from: u32, rel: &str, at: &Node, field: &str) -> Option<u32> {
+    fn load_file(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: u32,
+        rel: &str,
+        at: &Node,
+        field: &str,
+    ) -> Option<u32> {
         let (dir, dir_display) = ctx.dir_of(at.mark);
         let _ = from;
         let path = dir.join(rel);
@@ -375,14 +445,26 @@ impl Extends {
         let text = match input::read_text(&path, &display) {
             Ok(t) => t,
             Err(_) => {
-                ctx.error(Code::UnknownExtends, at, field, format!("cannot read extends file {display}"));
+                ctx.error(
+                    Code::UnknownExtends,
+                    at,
+                    field,
+                    format!("cannot read extends file {display}"),
+                );
                 return None;
             }
         };
         let index = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
         let mut root = match yaml::load_file(&text, index) {
             Ok(mut docs) if !docs.is_empty() => docs.swap_remove(0).root,
-            Ok(_) => Node::new(Mark { file: index, line: 1, column: 1 }, yaml::Value::Null),
+            Ok(_) => Node::new(
+                Mark {
+                    file: index,
+                    line: 1,
+                    column: 1,
+                },
+                yaml::Value::Null,
+            ),
             Err(e) => {
                 ctx.diags.push(e.to_diagnostic(&display));
                 return None;
@@ -390,8 +472,13 @@ impl Extends {
         };
         let file: Arc<str> = Arc::from(display.as_str());
         interpolate_into(&mut self.vars, &mut root, &file, ctx);
-        let new_dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let new_dir_display = Path::new(&display).parent().map(input::normalize).unwrap_or_default();
+        let new_dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let new_dir_display = Path::new(&display)
+            .parent()
+            .map(input::normalize)
+            .unwrap_or_default();
         ctx.files.push(LoadedFile {
             display: file,
             dir: new_dir,

@@ -36,7 +36,9 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
         return Err(format!("port range `{s}` ends before it starts"));
     }
     if u32::from(b - a) >= MAX_PORT_RANGE {
-        return Err(format!("port range `{s}` has more than {MAX_PORT_RANGE} ports"));
+        return Err(format!(
+            "port range `{s}` has more than {MAX_PORT_RANGE} ports"
+        ));
     }
     Ok((a, b))
 }
@@ -72,7 +74,10 @@ struct Spec {
 
 fn parse_short(s: &str) -> Result<Spec, String> {
     let (body, protocol) = match s.rsplit_once('/') {
-        Some((b, p)) => (b, Protocol::parse(p).ok_or_else(|| format!("unknown protocol `{p}`"))?),
+        Some((b, p)) => (
+            b,
+            Protocol::parse(p).ok_or_else(|| format!("unknown protocol `{p}`"))?,
+        ),
         None => (s, Protocol::Tcp),
     };
     let parts = split_colons(body.trim());
@@ -88,7 +93,9 @@ fn parse_short(s: &str) -> Result<Spec, String> {
             let r = parse_range(h)?;
             let (hl, cl) = (r.1 - r.0, container.1 - container.0);
             if hl != cl && hl != 0 {
-                return Err(format!("host range `{h}` and container range differ in length"));
+                return Err(format!(
+                    "host range `{h}` and container range differ in length"
+                ));
             }
             Some(r)
         }
@@ -106,11 +113,18 @@ fn parse_short(s: &str) -> Result<Spec, String> {
     })
 }
 
-fn listens_of(spec: &Spec, name: Option<String>, origin: ListenOrigin, at: crate::intent::Provenance) -> Vec<Listen> {
+fn listens_of(
+    spec: &Spec,
+    name: Option<String>,
+    origin: ListenOrigin,
+    at: crate::intent::Provenance,
+) -> Vec<Listen> {
     (spec.container.0..=spec.container.1)
         .enumerate()
         .map(|(i, port)| {
-            let host_port = spec.host.map(|(a, b)| if a == b { a } else { a + i as u16 });
+            let host_port = spec
+                .host
+                .map(|(a, b)| if a == b { a } else { a + i as u16 });
             let published = if spec.published {
                 vec![Publish {
                     via: Exposure::HostPort {
@@ -180,7 +194,10 @@ fn long(item: &Node) -> Result<(Spec, Option<String>), String> {
     // Long syntax without `published` publishes on an ephemeral port, like `- "80"`.
     Ok((
         Spec {
-            host_ip: item.get("host_ip").and_then(Node::as_str).map(str::to_owned),
+            host_ip: item
+                .get("host_ip")
+                .and_then(Node::as_str)
+                .map(str::to_owned),
             host,
             container,
             protocol,
@@ -207,7 +224,12 @@ pub fn expose(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Listen> {
             Some((b, p)) => match Protocol::parse(p) {
                 Some(p) => (b, p),
                 None => {
-                    ctx.error(Code::InvalidValue, item, &f, format!("unknown protocol `{p}`"));
+                    ctx.error(
+                        Code::InvalidValue,
+                        item,
+                        &f,
+                        format!("unknown protocol `{p}`"),
+                    );
                     continue;
                 }
             },
@@ -222,7 +244,12 @@ pub fn expose(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Listen> {
                     protocol,
                     published: false,
                 };
-                out.extend(listens_of(&spec, None, ListenOrigin::Expose, ctx.at(item, &f)));
+                out.extend(listens_of(
+                    &spec,
+                    None,
+                    ListenOrigin::Expose,
+                    ctx.at(item, &f),
+                ));
             }
             Err(m) => ctx.error(Code::InvalidValue, item, &f, m),
         }
@@ -237,11 +264,17 @@ mod tests {
     #[test]
     fn short_forms() {
         let s = parse_short("127.0.0.1:8001:8001").unwrap();
-        assert_eq!((s.host_ip.as_deref(), s.host, s.container), (Some("127.0.0.1"), Some((8001, 8001)), (8001, 8001)));
+        assert_eq!(
+            (s.host_ip.as_deref(), s.host, s.container),
+            (Some("127.0.0.1"), Some((8001, 8001)), (8001, 8001))
+        );
         let s = parse_short("9090-9091:8080-8081").unwrap();
         assert_eq!((s.host, s.container), (Some((9090, 9091)), (8080, 8081)));
         let s = parse_short("[::1]:6001:6001/udp").unwrap();
-        assert_eq!((s.host_ip.as_deref(), s.protocol), (Some("::1"), Protocol::Udp));
+        assert_eq!(
+            (s.host_ip.as_deref(), s.protocol),
+            (Some("::1"), Protocol::Udp)
+        );
         let s = parse_short("127.0.0.1::80").unwrap();
         assert_eq!((s.host, s.container), (None, (80, 80)));
         assert_eq!(parse_short("3000").unwrap().host, None);

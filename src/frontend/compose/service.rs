@@ -10,9 +10,9 @@ use crate::diag::Code;
 use crate::frontend::{explicit, reference, words};
 use crate::input;
 use crate::intent::{
-    BuildRef, CapSpec, CapabilitySet, Container, ContainerRole, DeclaredProfile, EnvSource, EnvValue, Fact,
-    ImageRef, Location, Mount, MountKind, NetworkMode, Probe, ProbeAction, ProbeRole, Provenance, Reference,
-    ReferenceKind, Runtime, User, Workload, WorkloadKind,
+    BuildRef, CapSpec, CapabilitySet, Container, ContainerRole, DeclaredProfile, EnvSource,
+    EnvValue, Fact, ImageRef, Location, Mount, MountKind, NetworkMode, Probe, ProbeAction,
+    ProbeRole, Provenance, Reference, ReferenceKind, Runtime, User, Workload, WorkloadKind,
 };
 use crate::yaml::Node;
 
@@ -30,7 +30,12 @@ pub fn lower(
     def: &Node,
 ) -> Option<Workload> {
     let base = format!("services.{name}");
-    let mut w = Workload::new(WorkloadKind::ComposeService, project, name, ctx.at(key, &base));
+    let mut w = Workload::new(
+        WorkloadKind::ComposeService,
+        project,
+        name,
+        ctx.at(key, &base),
+    );
     w.labels.insert(SERVICE_LABEL.to_owned(), name.to_owned());
     let mut c = Container::new(name, ContainerRole::Main);
     let mut cap_add: Vec<(CapSpec, Provenance)> = Vec::new();
@@ -92,11 +97,17 @@ pub fn lower(
                         "none" => NetworkMode::None,
                         "host" => NetworkMode::Host,
                         "bridge" | "default" => NetworkMode::Default,
-                        s if s.starts_with("service:") => NetworkMode::Service(s["service:".len()..].to_owned()),
-                        s if s.starts_with("container:") => NetworkMode::Container(s["container:".len()..].to_owned()),
+                        s if s.starts_with("service:") => {
+                            NetworkMode::Service(s["service:".len()..].to_owned())
+                        }
+                        s if s.starts_with("container:") => {
+                            NetworkMode::Container(s["container:".len()..].to_owned())
+                        }
                         // A named network given as network_mode joins that network.
                         other => {
-                            w.network.networks.insert(other.to_owned(), Fact::new(Vec::new(), ctx.at(v, &f)));
+                            w.network
+                                .networks
+                                .insert(other.to_owned(), Fact::new(Vec::new(), ctx.at(v, &f)));
                             networks_given = true;
                             NetworkMode::Default
                         }
@@ -113,7 +124,11 @@ pub fn lower(
                     }
                     w.network.mode = Fact::new(m, ctx.at(v, &f));
                 }
-                None => ctx.wrong_type(v, &f, "none, host, bridge, service:<name> or container:<name>"),
+                None => ctx.wrong_type(
+                    v,
+                    &f,
+                    "none, host, bridge, service:<name> or container:<name>",
+                ),
             },
             "depends_on" => depends_on(ctx, v, &f, &mut w.network.references),
             "links" | "external_links" => {
@@ -133,7 +148,11 @@ pub fn lower(
                         host: target.to_owned(),
                         port: None,
                         scheme: None,
-                        via: if kname == "links" { ReferenceKind::Link } else { ReferenceKind::ExternalLink },
+                        via: if kname == "links" {
+                            ReferenceKind::Link
+                        } else {
+                            ReferenceKind::ExternalLink
+                        },
                         container: None,
                         at: ctx.at(item, &fi),
                     });
@@ -141,14 +160,21 @@ pub fn lower(
             }
             "volumes" => c.mounts.extend(volumes::volumes(ctx, v, &f)),
             "tmpfs" => c.mounts.extend(volumes::tmpfs(ctx, v, &f)),
-            "secrets" => c.mounts.extend(volumes::files(ctx, v, &f, MountKind::Secret)),
-            "configs" => c.mounts.extend(volumes::files(ctx, v, &f, MountKind::Config)),
+            "secrets" => c
+                .mounts
+                .extend(volumes::files(ctx, v, &f, MountKind::Secret)),
+            "configs" => c
+                .mounts
+                .extend(volumes::files(ctx, v, &f, MountKind::Config)),
             "devices" => c.devices.extend(volumes::devices(ctx, v, &f)),
             "sysctls" => {
                 for (sk, sv) in as_map_form(v).as_map().unwrap_or_default() {
                     if let Some(name) = sk.as_str() {
                         let value = sv.as_str().unwrap_or("").to_owned();
-                        c.sysctls.insert(name.to_owned(), Fact::new(value, ctx.at(sk, &format!("{f}.{name}"))));
+                        c.sysctls.insert(
+                            name.to_owned(),
+                            Fact::new(value, ctx.at(sk, &format!("{f}.{name}"))),
+                        );
                     }
                 }
                 if v.as_map().is_none() && v.as_seq().is_none() {
@@ -180,7 +206,10 @@ pub fn lower(
                 for (lk, lv) in as_map_form(v).as_map().unwrap_or_default() {
                     if let Some(name) = lk.as_str() {
                         let value = lv.as_str().unwrap_or("").to_owned();
-                        c.labels.insert(name.to_owned(), Fact::new(value, ctx.at(lk, &format!("{f}.{name}"))));
+                        c.labels.insert(
+                            name.to_owned(),
+                            Fact::new(value, ctx.at(lk, &format!("{f}.{name}"))),
+                        );
                     }
                 }
             }
@@ -222,15 +251,26 @@ pub fn lower(
                 let hint = crate::yaml::de::closest(other, keys::SERVICE_KEYS)
                     .map(|s| format!("; did you mean {s}?"))
                     .unwrap_or_default();
-                ctx.warn(Code::UnknownField, k, &f, format!("unknown key `{other}`{hint}"));
+                ctx.warn(
+                    Code::UnknownField,
+                    k,
+                    &f,
+                    format!("unknown key `{other}`{hint}"),
+                );
             }
         }
     }
 
-    if !networks_given && w.network.mode.value == NetworkMode::Default && !w.network.networks.contains_key("default") {
+    if !networks_given
+        && w.network.mode.value == NetworkMode::Default
+        && !w.network.networks.contains_key("default")
+    {
         w.network.networks.insert(
             "default".into(),
-            Fact::new(Vec::new(), Provenance::baseline("Compose default network (no `networks:` given)")),
+            Fact::new(
+                Vec::new(),
+                Provenance::baseline("Compose default network (no `networks:` given)"),
+            ),
         );
     }
     if w.network.mode.value != NetworkMode::Default {
@@ -308,7 +348,10 @@ fn build(ctx: &mut Ctx<'_>, v: &Node, f: &str) -> Option<Fact<BuildRef>> {
             b.dockerfile = s.to_owned();
         }
         b.target = v.get("target").and_then(Node::as_str).map(str::to_owned);
-        b.inline = v.get("dockerfile_inline").and_then(Node::as_str).map(str::to_owned);
+        b.inline = v
+            .get("dockerfile_inline")
+            .and_then(Node::as_str)
+            .map(str::to_owned);
         if let Some(args) = v.get("args") {
             for (k, val) in as_map_form(args).as_map().unwrap_or_default() {
                 if let (Some(k), Some(val)) = (k.as_str(), val.as_str()) {
@@ -345,13 +388,18 @@ fn environment(ctx: &mut Ctx<'_>, v: &Node, f: &str, env: &mut BTreeMap<String, 
         }
         let value = match (&val.value, val.as_str()) {
             (crate::yaml::Value::Null, _) => EnvValue::FromHost,
-            (_, Some(s)) => EnvValue::Literal { value: s.to_owned() },
+            (_, Some(s)) => EnvValue::Literal {
+                value: s.to_owned(),
+            },
             _ => {
                 ctx.wrong_type(val, &format!("{f}.{name}"), "a string, number or boolean");
                 continue;
             }
         };
-        env.insert(name.to_owned(), Fact::new(value, ctx.at(val, &format!("{f}.{name}"))));
+        env.insert(
+            name.to_owned(),
+            Fact::new(value, ctx.at(val, &format!("{f}.{name}"))),
+        );
     }
 }
 
@@ -365,7 +413,11 @@ fn env_files(
 ) {
     let items: Vec<(Node, String)> = match (v.as_str(), v.as_seq()) {
         (Some(_), _) => vec![(v.clone(), f.to_owned())],
-        (_, Some(items)) => items.iter().enumerate().map(|(i, n)| (n.clone(), format!("{f}[{i}]"))).collect(),
+        (_, Some(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), format!("{f}[{i}]")))
+            .collect(),
         _ => {
             ctx.wrong_type(v, f, "a path or a list of paths");
             return;
@@ -374,26 +426,40 @@ fn env_files(
     for (item, fi) in items {
         let (path, required) = match (item.as_str(), item.get("path").and_then(Node::as_str)) {
             (Some(p), _) => (p.to_owned(), true),
-            (None, Some(p)) => (p.to_owned(), item.get("required").and_then(Node::as_bool_lenient).unwrap_or(true)),
+            (None, Some(p)) => (
+                p.to_owned(),
+                item.get("required")
+                    .and_then(Node::as_bool_lenient)
+                    .unwrap_or(true),
+            ),
             _ => {
                 ctx.wrong_type(&item, &fi, "a path or {path, required}");
                 continue;
             }
         };
-        from.push(Fact::new(EnvSource::File { path: path.clone() }, ctx.at(&item, &fi)));
+        from.push(Fact::new(
+            EnvSource::File { path: path.clone() },
+            ctx.at(&item, &fi),
+        ));
         let (dir, dir_display) = ctx.dir_of(item.mark);
         let full = dir.join(&path);
         let display = input::normalize(&Path::new(dir_display).join(&path));
         if !full.is_file() {
             if required {
-                ctx.warn(Code::Io, &item, &fi, format!("env file {display} not found; its variables are unknown"));
+                ctx.warn(
+                    Code::Io,
+                    &item,
+                    &fi,
+                    format!("env file {display} not found; its variables are unknown"),
+                );
             }
             continue;
         }
         match input::read_text(&full, &display) {
             Ok(text) => {
                 let file: std::sync::Arc<str> = std::sync::Arc::from(display.as_str());
-                let (parsed, _) = super::interpolate::parse_env_file(&text, &file, &BTreeMap::new());
+                let (parsed, _) =
+                    super::interpolate::parse_env_file(&text, &file, &BTreeMap::new());
                 for (k, var) in parsed {
                     let at = var.at.map_or_else(
                         || ctx.at(&item, &fi),
@@ -450,7 +516,12 @@ fn security_opt(ctx: &mut Ctx<'_>, v: &Node, f: &str, c: &mut Container) {
             ("no-new-privileges", Some(b)) => match b {
                 "true" => c.no_new_privileges = Fact::new(true, at),
                 "false" => c.no_new_privileges = Fact::new(false, at),
-                _ => ctx.error(Code::InvalidValue, item, &fi, format!("no-new-privileges takes true or false, not `{b}`")),
+                _ => ctx.error(
+                    Code::InvalidValue,
+                    item,
+                    &fi,
+                    format!("no-new-privileges takes true or false, not `{b}`"),
+                ),
             },
             ("seccomp", Some(p)) => c.seccomp = Some(Fact::new(profile(p), at)),
             ("apparmor", Some(p)) => c.apparmor = Some(Fact::new(profile(p), at)),
@@ -474,9 +545,10 @@ fn networks(ctx: &mut Ctx<'_>, v: &Node, f: &str, w: &mut Workload) {
             .filter_map(Node::as_str)
             .map(str::to_owned)
             .collect();
-        w.network
-            .networks
-            .insert(name.to_owned(), Fact::new(aliases, ctx.at(nk, &format!("{f}.{name}"))));
+        w.network.networks.insert(
+            name.to_owned(),
+            Fact::new(aliases, ctx.at(nk, &format!("{f}.{name}"))),
+        );
     }
 }
 
@@ -518,13 +590,24 @@ fn healthcheck(ctx: &mut Ctx<'_>, v: &Node, f: &str, c: &mut Container) {
     let action = if let Some(s) = test.as_str() {
         ProbeAction::Exec(vec!["/bin/sh".into(), "-c".into(), s.to_owned()])
     } else if let Some(items) = test.as_seq() {
-        let words: Vec<String> = items.iter().filter_map(Node::as_str).map(str::to_owned).collect();
+        let words: Vec<String> = items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(str::to_owned)
+            .collect();
         match words.first().map(String::as_str) {
             Some("NONE") => ProbeAction::Disabled,
             Some("CMD") => ProbeAction::Exec(words[1..].to_vec()),
-            Some("CMD-SHELL") => ProbeAction::Exec(vec!["/bin/sh".into(), "-c".into(), words[1..].join(" ")]),
+            Some("CMD-SHELL") => {
+                ProbeAction::Exec(vec!["/bin/sh".into(), "-c".into(), words[1..].join(" ")])
+            }
             _ => {
-                ctx.error(Code::InvalidValue, test, &tf, "a test list starts with CMD, CMD-SHELL or NONE");
+                ctx.error(
+                    Code::InvalidValue,
+                    test,
+                    &tf,
+                    "a test list starts with CMD, CMD-SHELL or NONE",
+                );
                 return;
             }
         }
@@ -547,10 +630,16 @@ fn hooks(ctx: &mut Ctx<'_>, v: &Node, f: &str, kind: &str, c: &mut Container) {
     };
     for (i, item) in items.iter().enumerate() {
         let fi = format!("{f}[{i}].command");
-        let Some(cmd) = item.get("command") else { continue };
+        let Some(cmd) = item.get("command") else {
+            continue;
+        };
         if let Some(argv) = argv(ctx, cmd, &fi) {
             c.probes.push(Probe {
-                role: if kind == "post_start" { ProbeRole::PostStart } else { ProbeRole::PreStop },
+                role: if kind == "post_start" {
+                    ProbeRole::PostStart
+                } else {
+                    ProbeRole::PreStop
+                },
                 action: ProbeAction::Exec(argv.value),
                 at: argv.at,
             });
@@ -567,7 +656,9 @@ fn references(
 ) {
     let rename = |host: String| link_aliases.get(&host).cloned().unwrap_or(host);
     for (name, fact) in &c.env {
-        let Some(text) = fact.value.text() else { continue };
+        let Some(text) = fact.value.text() else {
+            continue;
+        };
         if reference::name_rules_out_address(name) {
             continue;
         }
@@ -586,7 +677,10 @@ fn references(
             });
         }
     }
-    for fact in [&c.process.entrypoint, &c.process.command].into_iter().flatten() {
+    for fact in [&c.process.entrypoint, &c.process.command]
+        .into_iter()
+        .flatten()
+    {
         for word in &fact.value {
             for r in reference::find(word, false) {
                 let host = rename(r.host);

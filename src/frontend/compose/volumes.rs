@@ -12,12 +12,27 @@ use crate::yaml::Node;
 use super::Ctx;
 
 const MODES: &[&str] = &[
-    "ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy", "shared", "slave", "private", "rshared",
-    "rslave", "rprivate",
+    "ro",
+    "rw",
+    "z",
+    "Z",
+    "cached",
+    "delegated",
+    "consistent",
+    "nocopy",
+    "shared",
+    "slave",
+    "private",
+    "rshared",
+    "rslave",
+    "rprivate",
 ];
 
 fn is_path(source: &str) -> bool {
-    source.starts_with('/') || source.starts_with('.') || source.starts_with('~') || source.contains('\\')
+    source.starts_with('/')
+        || source.starts_with('.')
+        || source.starts_with('~')
+        || source.contains('\\')
 }
 
 pub fn volumes(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
@@ -48,29 +63,52 @@ pub fn volumes(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
         };
         // Windows drive letters (`C:\x:/y`) have a colon of their own; keep it with the source.
         let parts: Vec<&str> = text.split(':').collect();
-        let parts: Vec<String> = if parts.len() >= 3 && parts[0].len() == 1 && parts[1].starts_with('\\') {
-            std::iter::once(format!("{}:{}", parts[0], parts[1])).chain(parts[2..].iter().map(|s| (*s).to_owned())).collect()
-        } else {
-            parts.iter().map(|s| (*s).to_owned()).collect()
-        };
+        let parts: Vec<String> =
+            if parts.len() >= 3 && parts[0].len() == 1 && parts[1].starts_with('\\') {
+                std::iter::once(format!("{}:{}", parts[0], parts[1]))
+                    .chain(parts[2..].iter().map(|s| (*s).to_owned()))
+                    .collect()
+            } else {
+                parts.iter().map(|s| (*s).to_owned()).collect()
+            };
         let (source, target, mode) = match parts.as_slice() {
             [t] => (None, t.clone(), String::new()),
-            [s, t] if !t.starts_with('/') && MODES.iter().any(|m| t.split(',').all(|x| x == *m)) => {
+            [s, t]
+                if !t.starts_with('/') && MODES.iter().any(|m| t.split(',').all(|x| x == *m)) =>
+            {
                 (None, s.clone(), t.clone())
             }
             [s, t] => (Some(s.clone()), t.clone(), String::new()),
             [s, t, m] => (Some(s.clone()), t.clone(), m.clone()),
             _ => {
-                ctx.error(Code::InvalidValue, item, &f, format!("`{text}` is not `[source:]target[:mode]`"));
+                ctx.error(
+                    Code::InvalidValue,
+                    item,
+                    &f,
+                    format!("`{text}` is not `[source:]target[:mode]`"),
+                );
                 continue;
             }
         };
         if !target.starts_with('/') && !target.contains('\\') {
-            ctx.error(Code::InvalidValue, item, &f, format!("mount target `{target}` is not an absolute path"));
+            ctx.error(
+                Code::InvalidValue,
+                item,
+                &f,
+                format!("mount target `{target}` is not an absolute path"),
+            );
             continue;
         }
-        if let Some(bad) = mode.split(',').find(|m| !m.is_empty() && !MODES.contains(m)) {
-            ctx.error(Code::InvalidValue, item, &f, format!("unknown volume mode `{bad}`"));
+        if let Some(bad) = mode
+            .split(',')
+            .find(|m| !m.is_empty() && !MODES.contains(m))
+        {
+            ctx.error(
+                Code::InvalidValue,
+                item,
+                &f,
+                format!("unknown volume mode `{bad}`"),
+            );
             continue;
         }
         let kind = match &source {
@@ -89,7 +127,11 @@ pub fn volumes(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
 }
 
 fn long_volume(item: &Node) -> Result<(String, Option<String>, MountKind, bool), String> {
-    let target = item.get("target").and_then(Node::as_str).ok_or("long syntax needs `target`")?.to_owned();
+    let target = item
+        .get("target")
+        .and_then(Node::as_str)
+        .ok_or("long syntax needs `target`")?
+        .to_owned();
     let source = item.get("source").and_then(Node::as_str).map(str::to_owned);
     let kind = match item.get("type").and_then(Node::as_str).unwrap_or("volume") {
         "volume" => MountKind::Volume,
@@ -99,7 +141,9 @@ fn long_volume(item: &Node) -> Result<(String, Option<String>, MountKind, bool),
         other => return Err(format!("unknown volume type `{other}`")),
     };
     let read_only = match item.get("read_only") {
-        Some(n) => n.as_bool_lenient().ok_or_else(|| format!("`read_only` must be a boolean, found {}", n.kind()))?,
+        Some(n) => n
+            .as_bool_lenient()
+            .ok_or_else(|| format!("`read_only` must be a boolean, found {}", n.kind()))?,
         None => false,
     };
     Ok((target, source, kind, read_only))
@@ -109,7 +153,11 @@ fn long_volume(item: &Node) -> Result<(String, Option<String>, MountKind, bool),
 pub fn tmpfs(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
     let items: Vec<(Node, String)> = match (node.as_str(), node.as_seq()) {
         (Some(_), _) => vec![(node.clone(), field.to_owned())],
-        (_, Some(items)) => items.iter().enumerate().map(|(i, n)| (n.clone(), format!("{field}[{i}]"))).collect(),
+        (_, Some(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), format!("{field}[{i}]")))
+            .collect(),
         _ => {
             ctx.wrong_type(node, field, "a path or a list of paths");
             return Vec::new();
@@ -123,10 +171,18 @@ pub fn tmpfs(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
         };
         let target = text.split(':').next().unwrap_or("").to_owned();
         if !target.starts_with('/') {
-            ctx.error(Code::InvalidValue, &item, &f, format!("tmpfs target `{target}` is not an absolute path"));
+            ctx.error(
+                Code::InvalidValue,
+                &item,
+                &f,
+                format!("tmpfs target `{target}` is not an absolute path"),
+            );
             continue;
         }
-        let read_only = text.split(':').nth(1).is_some_and(|o| o.split(',').any(|x| x == "ro"));
+        let read_only = text
+            .split(':')
+            .nth(1)
+            .is_some_and(|o| o.split(',').any(|x| x == "ro"));
         out.push(Mount {
             target,
             source: None,
@@ -144,13 +200,20 @@ pub fn files(ctx: &mut Ctx<'_>, node: &Node, field: &str, kind: MountKind) -> Ve
         ctx.wrong_type(node, field, "a list");
         return Vec::new();
     };
-    let default_dir = if kind == MountKind::Secret { "/run/secrets/" } else { "/" };
+    let default_dir = if kind == MountKind::Secret {
+        "/run/secrets/"
+    } else {
+        "/"
+    };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let f = format!("{field}[{i}]");
         let (source, target) = match (item.as_str(), item.get("source").and_then(Node::as_str)) {
             (Some(name), _) => (name.to_owned(), None),
-            (None, Some(source)) => (source.to_owned(), item.get("target").and_then(Node::as_str).map(str::to_owned)),
+            (None, Some(source)) => (
+                source.to_owned(),
+                item.get("target").and_then(Node::as_str).map(str::to_owned),
+            ),
             _ => {
                 ctx.wrong_type(item, &f, "a name or {source, target}");
                 continue;
@@ -201,22 +264,47 @@ pub fn devices(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Fact<Device>>
                     permissions: (*p).to_owned(),
                 },
                 _ => {
-                    ctx.error(Code::InvalidValue, item, &f, format!("`{text}` is not host[:container[:permissions]]"));
+                    ctx.error(
+                        Code::InvalidValue,
+                        item,
+                        &f,
+                        format!("`{text}` is not host[:container[:permissions]]"),
+                    );
                     continue;
                 }
             }
         } else if let Some(source) = item.get("source").and_then(Node::as_str) {
             Device {
                 host: source.to_owned(),
-                container: item.get("target").and_then(Node::as_str).unwrap_or(source).to_owned(),
-                permissions: item.get("permissions").and_then(Node::as_str).unwrap_or("").to_owned(),
+                container: item
+                    .get("target")
+                    .and_then(Node::as_str)
+                    .unwrap_or(source)
+                    .to_owned(),
+                permissions: item
+                    .get("permissions")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
             }
         } else {
             ctx.wrong_type(item, &f, "a device string or {source, target}");
             continue;
         };
-        if device.permissions.chars().any(|c| !matches!(c, 'r' | 'w' | 'm')) {
-            ctx.error(Code::InvalidValue, item, &f, format!("device permissions `{}` must be of r, w, m", device.permissions));
+        if device
+            .permissions
+            .chars()
+            .any(|c| !matches!(c, 'r' | 'w' | 'm'))
+        {
+            ctx.error(
+                Code::InvalidValue,
+                item,
+                &f,
+                format!(
+                    "device permissions `{}` must be of r, w, m",
+                    device.permissions
+                ),
+            );
             continue;
         }
         out.push(Fact::new(device, ctx.at(item, &f)));
