@@ -8,7 +8,7 @@
 //! `targetPort`: a number, or a name looked up among the pod's container ports with the same
 //! protocol (the endpoints controller's `FindPort`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::frontend::kubernetes::expand;
@@ -330,10 +330,14 @@ fn service_candidates(host: &str, own_ns: &str) -> Vec<(String, String)> {
     }
 }
 
-/// A name only cluster DNS answers (`….svc`, `….svc.cluster.local`).
-fn is_cluster_name(host: &str) -> bool {
+/// A name only cluster DNS answers: `….svc`, `….svc.cluster.local`, or `name.ns` where `ns`
+/// is a namespace of the inputs.
+fn is_cluster_name(host: &str, namespaces: &BTreeSet<&str>) -> bool {
     let h = host.trim_end_matches('.');
-    h.ends_with(".svc") || h.contains(".svc.") || h.ends_with(".cluster.local")
+    if h.ends_with(".svc") || h.contains(".svc.") || h.ends_with(".cluster.local") {
+        return true;
+    }
+    matches!(h.split('.').collect::<Vec<_>>().as_slice(), [_, ns] if namespaces.contains(ns))
 }
 
 /// The Service ports a reference reaches: its explicit port, else the scheme's default port
@@ -366,6 +370,14 @@ fn peers(model: &mut Model) {
         .services
         .iter()
         .map(|s| ((s.name.clone(), s.namespace.clone()), s))
+        .collect();
+    let namespaces: BTreeSet<&str> = model
+        .workloads
+        .iter()
+        .filter(|w| w.kind.is_kubernetes())
+        .map(|w| w.namespace.as_str())
+        .chain(model.services.iter().map(|s| s.namespace.as_str()))
+        .chain(model.config_maps.iter().map(|c| c.namespace.as_str()))
         .collect();
     // Resolved first, applied after: peers name other workloads' ids.
     let mut found: Vec<(usize, Vec<Peer>, Vec<Note>)> = Vec::new();
@@ -423,7 +435,7 @@ fn peers(model: &mut Model) {
                         }
                     }
                 }
-                None if is_cluster_name(&r.host) => notes.push(note(
+                None if is_cluster_name(&r.host, &namespaces) => notes.push(note(
                     Severity::Warning,
                     format!("`{}` names a cluster Service that is not among the inputs; no connection is allowed for it", r.host),
                     &r.at,
@@ -557,7 +569,10 @@ mod tests {
             [p("redis", "cache")]
         );
         assert!(c("api.stripe.com").is_empty());
-        assert!(is_cluster_name("x.y.svc.cluster.local"));
-        assert!(!is_cluster_name("api.stripe.com"));
+        let ns: BTreeSet<&str> = ["shop"].into_iter().collect();
+        assert!(is_cluster_name("x.y.svc.cluster.local", &ns));
+        assert!(is_cluster_name("statsd.shop", &ns));
+        assert!(!is_cluster_name("api.stripe.com", &ns));
+        assert!(!is_cluster_name("example.com", &ns));
     }
 }

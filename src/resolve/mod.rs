@@ -6,6 +6,11 @@
 //! `container_name`. A dotted name or IP that resolves to nothing is an external peer; a
 //! single-label name that resolves to nothing is reported (a typo, or a service of an
 //! overlay file not given as input).
+//!
+//! Kubernetes (`kubernetes.rs`): ConfigMap values reach the environments that read them,
+//! Services select workloads by labels, a host naming a Service becomes a peer on the
+//! selected workload's container port, and NodePort/LoadBalancer Services and routes mark
+//! the listens they publish.
 
 mod kubernetes;
 
