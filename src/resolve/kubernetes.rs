@@ -20,10 +20,40 @@ use crate::intent::{
 };
 
 pub fn resolve(model: &mut Model, diags: &mut Diagnostics) {
+    dedupe(model, diags);
     config_maps(model);
     select(model);
     peers(model);
     publish(model, diags);
+}
+
+/// The same Service or ConfigMap in two inputs (a file given twice under different names,
+/// or two apps that collide): the first, by file name, is kept and the other reported.
+fn dedupe(model: &mut Model, diags: &mut Diagnostics) {
+    let mut again = |what: &str, id: &str, at: &Provenance, first: &Provenance| {
+        diags.push(Diagnostic::warning(
+            Code::Unresolved,
+            at.file().unwrap_or("<inputs>"),
+            at.line_no(),
+            format!("{what} {id} is defined again (first at {first}); this definition is ignored"),
+        ));
+    };
+    let mut services: Vec<Service> = Vec::with_capacity(model.services.len());
+    for s in std::mem::take(&mut model.services) {
+        match services.last() {
+            Some(first) if first.id == s.id => again("Service", &s.id, &s.at, &first.at),
+            _ => services.push(s),
+        }
+    }
+    model.services = services;
+    let mut maps: Vec<ConfigMap> = Vec::with_capacity(model.config_maps.len());
+    for c in std::mem::take(&mut model.config_maps) {
+        match maps.last() {
+            Some(first) if first.id == c.id => again("ConfigMap", &c.id, &c.at, &first.at),
+            _ => maps.push(c),
+        }
+    }
+    model.config_maps = maps;
 }
 
 fn note(severity: Severity, message: String, at: &Provenance) -> Note {
@@ -259,43 +289,84 @@ fn listen_mut<'w>(
 /// Service targets by selector (same namespace, labels ⊇ selector), the listens their
 /// targetPorts imply, and warnings for named targetPorts a target does not declare.
 fn select(model: &mut Model) {
-    for s in &mut model.services {
+    // Candidates by (namespace, label, value), so a Service looks at the few workloads that
+    // carry one of its selector's labels, not at all of them.
+    let mut by_label: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    let mut by_namespace: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, w) in model
+        .workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.kind.is_kubernetes())
+    {
+        by_namespace
+            .entry(w.namespace.as_str())
+            .or_default()
+            .push(i);
+        for (k, v) in &w.labels {
+            by_label
+                .entry((w.namespace.as_str(), k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    for (si, s) in model.services.iter().enumerate() {
         if s.selector.is_empty() {
             continue;
         }
-        for w in &mut model.workloads {
-            let selected = w.kind.is_kubernetes()
-                && w.namespace == s.namespace
-                && s.selector
-                    .iter()
-                    .all(|(k, v)| w.labels.get(k) == Some(v) || controller_label(w, k, v));
-            if !selected {
-                continue;
-            }
-            s.targets.push(w.id.clone());
-            for sp in &s.ports {
-                let ports = container_ports(w, sp);
-                if ports.is_empty()
-                    && let TargetPort::Name(name) = &sp.target
-                {
-                    w.notes.push(note(
-                        Severity::Warning,
-                        format!(
-                            "Service {} port {} targets the port named `{name}` ({}), which no container of {} declares; no connection is allowed for it",
-                            s.name, sp.port, sp.protocol, w.id
-                        ),
-                        &sp.at,
-                    ));
-                }
-                for p in ports {
-                    listen_mut(w, p, sp.protocol, &sp.at);
-                }
+        let ns = s.namespace.as_str();
+        let indexed = s
+            .selector
+            .iter()
+            .find(|(k, _)| !CONTROLLER_LABELS.contains(&k.as_str()));
+        let candidates = match indexed {
+            Some((k, v)) => by_label.get(&(ns, k.as_str(), v.as_str())),
+            None => by_namespace.get(ns),
+        };
+        for &wi in candidates.into_iter().flatten() {
+            let w = &model.workloads[wi];
+            if s.selector
+                .iter()
+                .all(|(k, v)| w.labels.get(k) == Some(v) || controller_label(w, k, v))
+            {
+                matches.push((si, wi));
             }
         }
+    }
+    for (si, wi) in matches {
+        let s = &mut model.services[si];
+        let w = &mut model.workloads[wi];
+        s.targets.push(w.id.clone());
+        for sp in &s.ports {
+            let ports = container_ports(w, sp);
+            if ports.is_empty()
+                && let TargetPort::Name(name) = &sp.target
+            {
+                w.notes.push(note(
+                    Severity::Warning,
+                    format!(
+                        "Service {} port {} targets the port named `{name}` ({}), which no container of {} declares; no connection is allowed for it",
+                        s.name, sp.port, sp.protocol, w.id
+                    ),
+                    &sp.at,
+                ));
+            }
+            for p in ports {
+                listen_mut(w, p, sp.protocol, &sp.at);
+            }
+        }
+    }
+    for s in &mut model.services {
         s.targets.sort();
         s.targets.dedup();
     }
 }
+
+const CONTROLLER_LABELS: &[&str] = &[
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+];
 
 /// Labels a controller puts on each pod it creates, beyond the template's: a StatefulSet
 /// labels pod `<name>-<ordinal>` with `statefulset.kubernetes.io/pod-name` and
@@ -484,12 +555,13 @@ fn publish(model: &mut Model, diags: &mut Diagnostics) {
             }
         }
     }
+    let by_name: BTreeMap<(&str, &str), &Service> = model
+        .services
+        .iter()
+        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
+        .collect();
     for route in &model.routes {
-        let Some(s) = model
-            .services
-            .iter()
-            .find(|s| s.namespace == route.namespace && s.name == route.service)
-        else {
+        let Some(s) = by_name.get(&(route.namespace.as_str(), route.service.as_str())) else {
             diags.push(Diagnostic::note(
                 Code::Unresolved,
                 route.at.file().unwrap_or("<inputs>"),

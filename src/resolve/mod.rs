@@ -50,7 +50,9 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
             &b.at,
         ))
     });
-    model.config_maps.sort_by(|a, b| a.id.cmp(&b.id));
+    model
+        .config_maps
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     resolve_compose(&mut model);
     kubernetes::resolve(&mut model, diags);
     explicit_egress(&mut model);

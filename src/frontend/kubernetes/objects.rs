@@ -145,6 +145,7 @@ pub(crate) fn config_map(
         namespace,
         name,
         data,
+        at: ctx.at(&meta_loc.key("name")),
     })
 }
 
