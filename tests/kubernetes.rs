@@ -235,9 +235,21 @@ fn init_containers_hostpath_and_volumes() {
         "{}",
         run.stderr
     );
-    // The init container's `nc -z db.apps.svc.cluster.local 5432` is not host:port, but the
-    // app's `--db=db:5432` is: db's named targetPort `pg` is container port 5432.
-    assert!(peers(app).contains(&("apps/db".to_owned(), 5432)));
+    // The app's `--db=db:5432` and the init container's bare cluster name in
+    // `nc -z db.apps.svc.cluster.local 5432` (every port of Service db) both reach db's named
+    // targetPort `pg`, container port 5432.
+    let containers: BTreeSet<&str> = app["network"]["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["host"].as_str().unwrap().starts_with("db"))
+        .map(|r| r["container"].as_str().unwrap())
+        .collect();
+    assert_eq!(containers, ["app", "wait-for-db"].into_iter().collect());
+    assert_eq!(
+        peers(app),
+        [("apps/db".to_owned(), 5432)].into_iter().collect()
+    );
 
     let files = workload(&model, "default/files");
     let mounts: Vec<(String, String, bool)> = files["containers"][0]["mounts"]

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
-use crate::frontend::kubernetes::expand;
+use crate::frontend::kubernetes::{expand, hosts};
 use crate::frontend::reference::{self, scheme_port};
 use crate::intent::{
     ConfigMap, ContainerRole, EnvSource, EnvValue, Exposure, Fact, Listen, ListenOrigin, Model,
@@ -159,9 +159,7 @@ fn config_maps(model: &mut Model) {
                 if reference::name_rules_out_address(var) {
                     continue;
                 }
-                for r in
-                    reference::find(&expand(text, &literals), reference::name_hints_address(var))
-                {
+                for r in hosts(&expand(text, &literals), reference::name_hints_address(var)) {
                     refs.push(reference_from(r, name, key, &c.name, fact.at.clone()));
                 }
             }
@@ -176,7 +174,7 @@ fn config_maps(model: &mut Model) {
                     continue;
                 };
                 for (key, v) in &cm.data {
-                    for r in reference::find(&v.value, false) {
+                    for r in hosts(&v.value, false) {
                         refs.push(reference_from(
                             r,
                             name,

@@ -38,7 +38,7 @@ use crate::yaml::{self, Node};
 
 use super::Options;
 pub(crate) use loc::Loc;
-pub(crate) use references::expand;
+pub(crate) use references::{expand, hosts};
 
 /// State shared while lowering the documents of one file.
 pub(crate) struct Ctx<'d> {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::frontend::reference;
+use crate::frontend::reference::{self, HostRef};
 use crate::intent::{Container, EnvValue, Reference, ReferenceKind};
 
 use super::{Ctx, Loc};
@@ -36,7 +36,7 @@ pub(crate) fn collect(ctx: &Ctx<'_>, c: &Container, loc: &Loc<'_>) -> Vec<Refere
             continue;
         }
         let text = expand(value, &literals);
-        for r in reference::find(&text, reference::name_hints_address(name)) {
+        for r in hosts(&text, reference::name_hints_address(name)) {
             refs.push(Reference {
                 host: r.host,
                 port: r.port,
@@ -55,7 +55,7 @@ pub(crate) fn collect(ctx: &Ctx<'_>, c: &Container, loc: &Loc<'_>) -> Vec<Refere
     ] {
         let Some(fact) = fact else { continue };
         for (i, word) in fact.value.iter().enumerate() {
-            for r in reference::find(&expand(word, &literals), false) {
+            for r in hosts(&expand(word, &literals), false) {
                 refs.push(Reference {
                     host: r.host,
                     port: r.port,
@@ -70,6 +70,41 @@ pub(crate) fn collect(ctx: &Ctx<'_>, c: &Container, loc: &Loc<'_>) -> Vec<Refere
     refs.sort();
     refs.dedup();
     refs
+}
+
+/// Host references in `text`: what `reference::find` sees, and bare cluster DNS names.
+pub(crate) fn hosts(text: &str, hinted: bool) -> Vec<HostRef> {
+    let mut out = reference::find(text, hinted);
+    out.extend(cluster_names(text));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Bare cluster DNS names (`db.apps.svc`, `db.apps.svc.cluster.local`, `db-0.db.apps.svc`):
+/// only a Service can be meant, so they count without a port and whatever the variable is
+/// called (`nc -z db.apps.svc.cluster.local 5432`).
+fn cluster_names(text: &str) -> Vec<HostRef> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '=' | '`')
+    })
+    .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
+    .filter(|t| {
+        let labels: Vec<&str> = t.split('.').collect();
+        let valid = labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+        valid && (labels.get(2) == Some(&"svc") || labels.get(3) == Some(&"svc"))
+    })
+    .map(|host| HostRef {
+        host,
+        port: None,
+        scheme: None,
+    })
+    .collect()
 }
 
 /// Kubernetes `$(VAR)` expansion (k8s.io/kubernetes `third_party/forked/golang/expansion`):
@@ -101,6 +136,29 @@ pub(crate) fn expand(text: &str, vars: &BTreeMap<&str, &str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_cluster_names_count() {
+        let h = |t: &str| {
+            hosts(t, false)
+                .into_iter()
+                .map(|r| (r.host, r.port))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            h("until nc -z db.apps.svc.cluster.local 5432"),
+            [("db.apps.svc.cluster.local".to_owned(), None)]
+        );
+        assert_eq!(
+            h("--peer=db-0.db.apps.svc"),
+            [("db-0.db.apps.svc".to_owned(), None)]
+        );
+        assert_eq!(
+            h("http://api.shop.svc:8080/x"),
+            [("api.shop.svc".to_owned(), Some(8080))]
+        );
+        assert!(h("example.svc.com service").is_empty());
+    }
 
     #[test]
     fn expands_like_kubernetes() {
