@@ -351,6 +351,13 @@ fn reads_manifests_from_stdin() {
     assert_eq!(w["at"]["line"], 15);
     assert_eq!(w["containers"][0]["image"]["at"]["line"], 22);
     assert_eq!(model["services"][0]["targets"][0], "staging/web");
+    let bad = cinch_with_stdin(&["inspect", "-", "--namespace", "Staging_1"], stream);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("<stdin>:14:1: error[invalid-value]: metadata: --namespace `Staging_1` is not a valid DNS-1123 label"),
+        "{}",
+        bad.stderr
+    );
     settings().bind(|| {
         insta::assert_snapshot!(
             "kubernetes@stdin",

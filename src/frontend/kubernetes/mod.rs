@@ -85,11 +85,15 @@ impl Ctx<'_> {
                 }
                 ns.clone()
             }
-            None => self
-                .opts
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".to_owned()),
+            None => match &self.opts.namespace {
+                Some(ns) => {
+                    if let Err(m) = names::dns1123_label(ns) {
+                        self.error(Code::InvalidValue, meta_loc, format!("--namespace {m}"));
+                    }
+                    ns.clone()
+                }
+                None => "default".to_owned(),
+            },
         }
     }
 

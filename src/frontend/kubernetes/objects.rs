@@ -223,9 +223,11 @@ pub(crate) fn gateway_route(ctx: &mut Ctx<'_>, kind: &str, root: &Loc<'_>) -> Ve
         );
         return Vec::new();
     }
-    let namespace = text(node.get("metadata").and_then(|m| m.get("namespace")))
-        .or_else(|| ctx.opts.namespace.clone())
-        .unwrap_or_else(|| "default".to_owned());
+    let meta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+        namespace: text(node.get("metadata").and_then(|m| m.get("namespace"))),
+        ..Default::default()
+    };
+    let namespace = ctx.namespace(&meta, &meta_loc);
     let route = format!("{kind} {namespace}/{name}");
     let rules_loc = root.key("spec").key("rules");
     let mut out = Vec::new();
