@@ -8,6 +8,7 @@
 pub mod compose;
 pub mod dockerfile;
 pub mod explicit;
+pub mod kubernetes;
 pub mod reference;
 pub mod words;
 
@@ -116,15 +117,8 @@ fn lower_yaml(
         }
     }
     if !kubernetes.is_empty() {
-        diags.push(Diagnostic::note(
-            Code::SkippedDocument,
-            &src.display,
-            kubernetes[0].root.line(),
-            format!(
-                "skipped {} Kubernetes document(s): the Kubernetes frontend is not built yet",
-                kubernetes.len()
-            ),
-        ));
+        let roots: Vec<&Node> = kubernetes.iter().map(|d| &d.root).collect();
+        fragment.extend(kubernetes::lower(src, &roots, opts, diags));
     }
     if !any {
         diags.push(Diagnostic::note(

@@ -97,6 +97,13 @@ pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
         c.is_whitespace() || matches!(c, ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
     }) {
         if let Some((scheme, rest)) = token.split_once("://") {
+            // `--prometheus-url=http://…`: the scheme starts after the flag.
+            let scheme = scheme
+                .rsplit(|c: char| {
+                    !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':'))
+                })
+                .next()
+                .unwrap_or(scheme);
             let scheme = base_scheme(scheme);
             if !is_network_scheme(&scheme) {
                 continue;
@@ -261,6 +268,17 @@ mod tests {
         assert_eq!(
             hosts("--addr=cartservice:7070", false),
             [("cartservice".into(), Some(7070), None)]
+        );
+        assert_eq!(
+            hosts(
+                "--prometheus-url=http://prometheus-k8s.monitoring.svc:9090/",
+                false
+            ),
+            [(
+                "prometheus-k8s.monitoring.svc".into(),
+                Some(9090),
+                Some("http".into())
+            )]
         );
     }
 

@@ -75,4 +75,5 @@ pub struct ConfigMap {
     pub namespace: String,
     pub name: String,
     pub data: BTreeMap<String, Fact<String>>,
+    pub at: Provenance,
 }

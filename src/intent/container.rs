@@ -368,6 +368,9 @@ pub enum EnvValue {
         /// The value, when the ConfigMap is among the inputs.
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<String>,
+        /// `optional: true`: a missing key leaves the variable unset instead of failing the pod.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        optional: bool,
     },
     /// `fieldRef` / `resourceFieldRef`.
     Field {
@@ -389,9 +392,20 @@ impl EnvValue {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EnvSource {
-    File { path: String },
-    ConfigMap { name: String },
-    Secret { name: String },
+    File {
+        path: String,
+    },
+    /// Kubernetes `envFrom.configMapRef`; `prefix` is prepended to every key.
+    ConfigMap {
+        name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+    },
+    Secret {
+        name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -6,6 +6,13 @@
 //! `container_name`. A dotted name or IP that resolves to nothing is an external peer; a
 //! single-label name that resolves to nothing is reported (a typo, or a service of an
 //! overlay file not given as input).
+//!
+//! Kubernetes (`kubernetes.rs`): ConfigMap values reach the environments that read them,
+//! Services select workloads by labels, a host naming a Service becomes a peer on the
+//! selected workload's container port, and NodePort/LoadBalancer Services and routes mark
+//! the listens they publish.
+
+mod kubernetes;
 
 pub mod image;
 
@@ -34,8 +41,22 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         .workloads
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     dedupe_ids(&mut model, diags);
-    model.services.sort_by(|a, b| a.id.cmp(&b.id));
+    model
+        .services
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    model.routes.sort_by(|a, b| {
+        (&a.route, &a.namespace, &a.service, &a.at).cmp(&(
+            &b.route,
+            &b.namespace,
+            &b.service,
+            &b.at,
+        ))
+    });
+    model
+        .config_maps
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     resolve_compose(&mut model);
+    kubernetes::resolve(&mut model, diags);
     explicit_egress(&mut model);
     for w in &mut model.workloads {
         w.network.peers.sort();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::Code;
+use crate::diag::{Code, Severity};
 use crate::intent::{
     Capability, Container, ContainerRole, DeclaredProfile, EnvValue, Fact, MountKind, NetworkMode,
     ProbeAction, ProbeRole, Provenance, Workload, WorkloadKind,
@@ -115,7 +115,9 @@ pub fn check(w: &Workload, out: &mut Vec<Finding>) {
         }
     }
     for note in &w.notes {
-        if note.code == Code::Unresolved {
+        // Notes (e.g. "ConfigMap not among the inputs") say what cinch cannot know; only
+        // warnings say the manifest names something that does not exist.
+        if note.code == Code::Unresolved && note.severity == Severity::Warning {
             sink.rule(
                 Rule::UnresolvedReference,
                 note.message.clone(),

@@ -1,0 +1,150 @@
+//! One pod template → one workload: identity (`<namespace>/<name>`, pod labels), what the pod
+//! shares with the host, pod-level security defaults, explicit intent from `cinch.dev/…`
+//! annotations, and its containers and init containers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::diag::Code;
+use crate::frontend::explicit;
+use crate::intent::{ContainerRole, Explicit, Fact, NetworkMode, Workload, WorkloadKind};
+
+use super::security::PodSecurity;
+use super::{Ctx, Loc, container, names, references, volumes};
+
+/// Annotation prefix for explicit intent (DESIGN.md §5).
+const CINCH_PREFIX: &str = "cinch.dev/";
+
+/// What a workload object hands to the pod-template lowering.
+pub(crate) struct Template<'a> {
+    pub kind: WorkloadKind,
+    /// The object's own metadata (name, namespace, annotations).
+    pub meta: &'a ObjectMeta,
+    pub meta_loc: Loc<'a>,
+    /// The pod template's metadata (labels, annotations); a Pod's own metadata for a Pod.
+    pub pod_meta: Option<&'a ObjectMeta>,
+    pub pod_meta_loc: Loc<'a>,
+    pub spec: &'a PodSpec,
+    pub spec_loc: Loc<'a>,
+    /// StatefulSet `volumeClaimTemplates`: (claim name, where it is declared).
+    pub claims: &'a [(String, Loc<'a>)],
+}
+
+pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
+    let kind_name = format!("{:?}", t.kind);
+    let name = ctx.name(&kind_name, t.meta, &t.meta_loc, names::dns1123_subdomain)?;
+    let namespace = ctx.namespace(t.meta, &t.meta_loc);
+    let mut w = Workload::new(t.kind, namespace, name, ctx.at(&t.meta_loc.key("name")));
+    if let Some(labels) = t.pod_meta.and_then(|m| m.labels.as_ref()) {
+        w.labels = labels.clone();
+    }
+    let spec = t.spec;
+    let sl = &t.spec_loc;
+
+    if let Some(host) = spec.host_network {
+        let at = ctx.at(&sl.key("hostNetwork"));
+        let mode = if host {
+            NetworkMode::Host
+        } else {
+            NetworkMode::Default
+        };
+        w.network.mode = Fact::new(mode, at);
+    }
+    if let Some(b) = spec.host_pid {
+        w.host.pid = Some(Fact::new(b, ctx.at(&sl.key("hostPID"))));
+    }
+    if let Some(b) = spec.host_ipc {
+        w.host.ipc = Some(Fact::new(b, ctx.at(&sl.key("hostIPC"))));
+    }
+
+    // The pod template's annotations are the more specific; the object's fill in.
+    let mut annotations: Vec<(&BTreeMap<String, String>, Loc<'_>)> = Vec::new();
+    if let Some(a) = t.pod_meta.and_then(|m| m.annotations.as_ref()) {
+        annotations.push((a, t.pod_meta_loc.key("annotations")));
+    }
+    if !std::ptr::eq(t.meta, t.pod_meta.unwrap_or(t.meta))
+        && let Some(a) = t.meta.annotations.as_ref()
+    {
+        annotations.push((a, t.meta_loc.key("annotations")));
+    }
+    for (map, loc) in &annotations {
+        w.explicit.merge(explicit_intent(ctx, map, loc));
+    }
+
+    let pod_security = PodSecurity::read(ctx, spec, sl, t.pod_meta, &t.pod_meta_loc);
+    let volumes = volumes::index(ctx, spec, sl, t.claims);
+    let mut seen = BTreeSet::new();
+    let groups = [
+        (
+            spec.init_containers.as_deref().unwrap_or_default(),
+            "initContainers",
+            ContainerRole::Init,
+        ),
+        (
+            spec.containers.as_slice(),
+            "containers",
+            ContainerRole::Main,
+        ),
+    ];
+    for (list, key, role) in groups {
+        for (i, c) in list.iter().enumerate() {
+            let loc = sl.key(key).idx(i);
+            let Some(lowered) = container::lower(ctx, c, role, &loc, &pod_security, &volumes)
+            else {
+                continue;
+            };
+            if !lowered.name.is_empty() && !seen.insert(lowered.name.clone()) {
+                ctx.error(
+                    Code::InvalidValue,
+                    &loc.key("name"),
+                    format!(
+                        "container name `{}` is used twice in this pod",
+                        lowered.name
+                    ),
+                );
+                continue;
+            }
+            w.network
+                .references
+                .extend(references::collect(ctx, &lowered, &loc));
+            w.containers.push(lowered);
+        }
+    }
+    if spec.containers.is_empty() {
+        ctx.error(
+            Code::Kubernetes,
+            &sl.key("containers"),
+            "a pod needs at least one container",
+        );
+        return None;
+    }
+    pod_security.check_annotations(ctx, &seen);
+    if let Some(eph) = spec.ephemeral_containers.as_ref().filter(|e| !e.is_empty()) {
+        ctx.note(
+            Code::SkippedDocument,
+            &sl.key("ephemeralContainers"),
+            format!("{} ephemeral container(s) ignored: debugging containers added at run time get no profile", eph.len()),
+        );
+    }
+    w.network.references.sort();
+    w.network.references.dedup();
+    Some(w)
+}
+
+/// `cinch.dev/<key>: value` annotations as explicit intent.
+fn explicit_intent(ctx: &mut Ctx<'_>, map: &BTreeMap<String, String>, loc: &Loc<'_>) -> Explicit {
+    let entries: Vec<(&str, &str, crate::intent::Provenance)> = map
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix(CINCH_PREFIX)?;
+            Some((key, v.as_str(), ctx.at(&loc.key(k))))
+        })
+        .collect();
+    if entries.is_empty() {
+        return Explicit::default();
+    }
+    let file = ctx.file.clone();
+    explicit::from_strings(entries, &file, ctx.diags)
+}
