@@ -24,6 +24,13 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    // `-- --write DIR N`: only write the synthetic repository (for profiling by hand).
+    if let Some(pos) = args.iter().position(|a| a == "--write") {
+        let n = args[pos + 2].parse().expect("a number of workloads");
+        let counts = synth::generate(Path::new(&args[pos + 1]), n, 42);
+        println!("{counts:?}");
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--child") {
         child(&args[pos + 1]);
         return;

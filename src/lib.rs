@@ -178,11 +178,7 @@ pub fn load_model(
     let built = link_builds(&mut fragments, &sources, diags);
     for src in dockerfiles {
         // A Dockerfile a Compose service builds is read there, with the service's args.
-        let canonical = src
-            .path
-            .as_ref()
-            .and_then(|p| std::fs::canonicalize(p).ok());
-        if canonical.is_some_and(|p| built.contains(&p)) {
+        if src.canonical.as_ref().is_some_and(|p| built.contains(p)) {
             continue;
         }
         fragments.push(frontend::lower(src, &opts, diags));
@@ -199,6 +195,11 @@ fn link_builds(
     diags: &mut Diagnostics,
 ) -> std::collections::BTreeSet<std::path::PathBuf> {
     let mut read = std::collections::BTreeSet::new();
+    // The inputs by canonical path, so a built Dockerfile that is also an input keeps its name.
+    let by_path: std::collections::BTreeMap<&std::path::Path, &input::SourceFile> = sources
+        .iter()
+        .filter_map(|s| s.canonical.as_deref().map(|p| (p, s)))
+        .collect();
     for w in fragments.iter_mut().flat_map(|f| f.workloads.iter_mut()) {
         if w.kind != intent::WorkloadKind::ComposeService {
             continue;
@@ -206,7 +207,7 @@ fn link_builds(
         let field = format!("services.{}.build", w.name);
         for c in &mut w.containers {
             let Some(build) = &c.build else { continue };
-            let Some(image) = frontend::dockerfile::build::read(build, &field, sources, diags)
+            let Some(image) = frontend::dockerfile::build::read(build, &field, &by_path, diags)
             else {
                 continue;
             };

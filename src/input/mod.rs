@@ -32,6 +32,8 @@ pub struct SourceFile {
     pub display: Arc<str>,
     /// Where it is on disk; `None` for stdin.
     pub path: Option<PathBuf>,
+    /// `path`, canonical (symlinks and `..` resolved): identifies a file reached twice.
+    pub canonical: Option<PathBuf>,
     /// The directory relative references resolve against (build contexts, `env_file`).
     pub dir: PathBuf,
     /// The display name of `dir`, for naming files found relative to it.
@@ -46,6 +48,7 @@ impl SourceFile {
         SourceFile {
             display: Arc::from(display),
             path: None,
+            canonical: None,
             dir: PathBuf::from("."),
             dir_display: String::new(),
             text: text.into(),
@@ -267,7 +270,7 @@ pub fn discover(
     let mut seen = std::collections::BTreeSet::new();
     for (path, display, dir_display, kind) in found {
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if !seen.insert(key) {
+        if !seen.insert(key.clone()) {
             continue;
         }
         match read_text(&path, &display) {
@@ -284,6 +287,7 @@ pub fn discover(
                 out.push(SourceFile {
                     display: Arc::from(display.as_str()),
                     path: Some(path),
+                    canonical: Some(key),
                     dir,
                     dir_display,
                     text,

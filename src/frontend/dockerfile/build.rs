@@ -5,6 +5,7 @@
 //! A missing context or Dockerfile is a warning, not an error: overlay Compose files name
 //! contexts relative to another directory, and remote contexts (git URLs) are not fetched.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,12 +24,12 @@ pub struct BuiltImage {
     pub path: Option<PathBuf>,
 }
 
-/// Read and evaluate the Dockerfile of `build`. `sources`: the inputs, so a Dockerfile that
-/// is also an input keeps the name it has there.
+/// Read and evaluate the Dockerfile of `build`. `inputs`: the input sources by canonical
+/// path, so a Dockerfile that is also an input keeps the name (and text) it has there.
 pub fn read(
     build: &Fact<BuildRef>,
     field: &str,
-    sources: &[SourceFile],
+    inputs: &BTreeMap<&Path, &SourceFile>,
     diags: &mut Diagnostics,
 ) -> Option<BuiltImage> {
     let b = &build.value;
@@ -83,12 +84,7 @@ pub fn read(
         return None;
     }
     let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    let known = sources.iter().find(|s| {
-        s.path
-            .as_ref()
-            .and_then(|p| std::fs::canonicalize(p).ok())
-            .is_some_and(|p| p == canonical)
-    });
+    let known = inputs.get(canonical.as_path());
     let (display, text): (Arc<str>, String) = match known {
         Some(s) => (Arc::clone(&s.display), s.text.clone()),
         None => match input::read_text(&path, &display) {
