@@ -317,10 +317,12 @@ pub(super) fn groups(
     let (main, probes) = argvs(c);
     match &main {
         None => {
-            let at = c.image.as_ref().map_or_else(
-                || Provenance::baseline("no image or command declared"),
-                |i| i.at.clone(),
-            );
+            // Point at what brings the unknown program: the image, else the build.
+            let at = match (&c.image, &c.build) {
+                (Some(image), _) => image.at.clone(),
+                (None, Some(build)) => build.at.clone(),
+                (None, None) => Provenance::baseline("no image, build or command declared"),
+            };
             programs.unknown(
                 "no entrypoint or command among the inputs: the image's own program runs".into(),
                 &at,
