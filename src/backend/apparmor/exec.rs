@@ -13,10 +13,12 @@
 //! `command:` runs *through* it: docker run reference, "ENTRYPOINT"), when a shell script
 //! is more than one plain command, when a wrapper (`tini`, `env`, `gosu`) starts another
 //! program, or when a relative path or PATH entry has no known directory. Then every
-//! program of the image may run, and each reason is written above that rule; files on
-//! writable mounts and tmpfs still never run, unless a named program lives there.
+//! program of the image may run, and each reason is written above that rule. Mounts that
+//! start empty (tmpfs, emptyDir) hold only what was written at run time: nothing there
+//! runs. Volumes and bind mounts may hold programs (Docker fills a new named volume from
+//! the image; `node_modules/.bin` often lives in one), so they are left alone.
 
-use crate::intent::{Container, EnvValue, ProbeAction, ProbeRole, Provenance};
+use crate::intent::{Container, EnvValue, MountKind, ProbeAction, ProbeRole, Provenance};
 
 use super::build::Problems;
 use super::escape::{PathPattern, clean};
@@ -359,13 +361,13 @@ pub(super) fn groups(
         }],
     ));
     let named_paths: Vec<&String> = programs.named.iter().flat_map(|n| n.paths.iter()).collect();
-    for m in mounts.iter().filter(|m| !m.mount.read_only) {
+    for m in mounts.iter().filter(|m| starts_empty(m.mount.kind)) {
         if named_paths.iter().any(|p| is_under(p, &m.target)) {
             continue;
         }
         let why = vec![Reason::new(
             format!(
-                "files written at run time never run: writable {} at {}",
+                "{} at {} starts empty: what is written there at run time never runs",
                 kind_name(m.mount.kind),
                 m.target
             ),
@@ -384,6 +386,21 @@ pub(super) fn groups(
             },
         ];
         out.push(RuleGroup::new(Topic::Exec, why, rules));
+    }
+}
+
+/// Mounts that hold nothing from the image or the host when the container starts.
+fn starts_empty(kind: MountKind) -> bool {
+    match kind {
+        MountKind::Tmpfs | MountKind::EmptyDir => true,
+        MountKind::Volume
+        | MountKind::Bind
+        | MountKind::HostPath
+        | MountKind::Secret
+        | MountKind::Config
+        | MountKind::Projected
+        | MountKind::ImageVolume
+        | MountKind::Other => false,
     }
 }
 

@@ -485,3 +485,49 @@ fn complain_from_the_command_line_or_explicit_intent() {
         at(20, "services.web.x-cinch.complain")
     );
 }
+
+#[test]
+fn only_mounts_that_start_empty_lose_exec_when_the_image_may_run() {
+    let mut c = container();
+    c.process.entrypoint = None; // the image's own program: every program may run
+    c.mounts = vec![
+        Mount {
+            target: "/tmp".into(),
+            source: None,
+            kind: MountKind::Tmpfs,
+            read_only: false,
+            at: at(10, "tmpfs[0]"),
+        },
+        Mount {
+            target: "/app/node_modules".into(),
+            source: Some("nm".into()),
+            kind: MountKind::Volume,
+            read_only: false,
+            at: at(11, "v[0]"),
+        },
+    ];
+    let p = profile(&workload(c.clone()));
+    assert!(has(&p, "/** ix"));
+    assert!(has(&p, "deny /tmp/** x") && has(&p, "deny /tmp x"));
+    assert!(
+        !rules(&p).iter().any(|r| r.contains("node_modules")),
+        "a volume may hold programs from the image"
+    );
+    // A named program on the tmpfs keeps it executable.
+    c.process.entrypoint = Some(Fact::new(
+        vec!["/tmp/run".into()],
+        at(4, "services.web.entrypoint"),
+    ));
+    c.process.command = None;
+    c.probes.push(Probe {
+        role: ProbeRole::Healthcheck,
+        action: ProbeAction::Exec(vec!["tini".into()]),
+        at: at(6, "hc"),
+    });
+    let p = profile(&workload(c));
+    assert!(
+        has(&p, "/** ix") && !has(&p, "deny /tmp/** x"),
+        "{:#?}",
+        rules(&p)
+    );
+}
