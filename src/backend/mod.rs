@@ -1,9 +1,11 @@
 //! Backends: intent model → typed profiles, each rule with its reason, rendered into the
 //! output tree. A backend never parses manifests; it reads only the model.
 
+pub mod apparmor;
+
 use std::collections::BTreeSet;
 
-use crate::diag::Diagnostics;
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::intent::Model;
 use crate::output::{Naming, OutputTree};
 
@@ -50,8 +52,19 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
     let naming = Naming::new(model);
     for backend in &opts.backends {
         match backend {
+            Backend::Apparmor => {
+                if let Err(e) = apparmor::emit(model, opts.complain, &naming, tree, diags) {
+                    // Not the input's fault: the embedded template failed (a bug in cinch).
+                    diags.push(Diagnostic::error(
+                        Code::Output,
+                        "<cinch>",
+                        0,
+                        format!("AppArmor profiles not written: {e}"),
+                    ));
+                }
+            }
             // Each backend lands with its own issue; until then it contributes no files.
-            Backend::Seccomp | Backend::Apparmor | Backend::Networkpolicy => {
+            Backend::Seccomp | Backend::Networkpolicy => {
                 let _ = (&naming, &tree, &diags);
             }
         }

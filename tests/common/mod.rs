@@ -77,3 +77,79 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `apparmor_parser` (Debian package `apparmor`), or `None` after one visible `SKIPPED:`
+/// line. With `CI` set, its absence fails the test and says how to install it.
+pub fn apparmor_parser(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|d| d.join("apparmor_parser"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: apparmor_parser not found; install it with `apt-get install apparmor` (scripts/install-tools does)"
+        );
+        eprintln!(
+            "SKIPPED: {test}: apparmor_parser not found (apt-get install apparmor); profiles not compiled"
+        );
+    }
+    found
+}
+
+/// The kernel feature set Debian ships, so profiles compile without kernel AppArmor.
+pub const APPARMOR_FEATURES: &str = "/usr/share/apparmor-features/features";
+
+/// Compile one profile as DESIGN.md §7 says (`-Q`: no kernel load, `-K --skip-cache`: no
+/// cache): `Ok`, or the parser's message (it names the file and line).
+pub fn apparmor_compile(parser: &Path, file: &Path) -> Result<(), String> {
+    let out = std::process::Command::new(parser)
+        .args(["-Q", "-K", "--skip-cache", "-M", APPARMOR_FEATURES])
+        .arg(file)
+        .output()
+        .expect("apparmor_parser runs");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} (exit {:?}): {}{}",
+            file.display(),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        ))
+    }
+}
+
+/// Every file under `dir`/apparmor: its `profile` line names `cinch.<file name>`, and it
+/// compiles. Panics listing every failure; returns how many profiles were checked.
+pub fn assert_apparmor_profiles(parser: Option<&Path>, dir: &Path) -> usize {
+    let root = dir.join("apparmor");
+    if !root.is_dir() {
+        return 0;
+    }
+    let files = files_under(&root);
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("profile is UTF-8");
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let line = format!("\nprofile cinch.{name} flags=(");
+        if !text.contains(&line) {
+            failures.push(format!("{}: no `{}` line", f.display(), line.trim()));
+        }
+        if let Some(parser) = parser
+            && let Err(e) = apparmor_compile(parser, f)
+        {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} profiles fail:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+    files.len()
+}
