@@ -12,7 +12,11 @@ use serde::Serialize;
 use crate::yaml::Mark;
 
 /// A place in a manifest.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+///
+/// Ordered by file, then field path, then line: two facts that differ only in where they
+/// are written sort the same way whatever the order of keys or documents in the file, so
+/// reordering a manifest never reorders rules (tests/determinism.rs).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Location {
     /// The file as displayed (relative to the input directory, or as given).
     pub file: Arc<str>,
@@ -21,6 +25,23 @@ pub struct Location {
     pub column: Option<u32>,
     /// Field path (`services.web.ports[0]`) or instruction (`EXPOSE`).
     pub field: String,
+}
+
+impl Ord for Location {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.file, &self.field, self.line, self.column).cmp(&(
+            &other.file,
+            &other.field,
+            other.line,
+            other.column,
+        ))
+    }
+}
+
+impl PartialOrd for Location {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Where a fact comes from.

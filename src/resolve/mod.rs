@@ -63,9 +63,14 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         w.network.peers.dedup();
         w.notes.sort();
         w.notes.dedup();
+        // Lists whose order is not meaningful are sorted, so that reordering keys in a
+        // manifest (`volumes:` before `secrets:`) never reorders output.
         for c in &mut w.containers {
             c.listens.sort();
             c.listens.dedup();
+            c.mounts.sort();
+            c.devices.sort();
+            c.probes.sort();
         }
     }
     for w in &model.workloads {
