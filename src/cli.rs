@@ -34,6 +34,9 @@ pub enum Command {
     /// Regenerate in memory and compare with the committed profiles; exit 1 with a diff when
     /// they are stale. Never writes.
     Check(CheckArgs),
+    /// Security-relevant changes between two profile trees or input sets, rule by rule with
+    /// reasons: `cinch diff OLD NEW`, or `cinch diff --git-base REF [INPUTS…]`.
+    Diff(DiffArgs),
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
@@ -137,4 +140,51 @@ pub enum LintFormat {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW: two profile directories (with a `.cinch-generated` list) or, with `--inputs`
+    /// or when they are not profile directories, two input sets (a file or directory each).
+    /// With `--git-base`: the INPUTS, compared with themselves at that revision.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Treat OLD and NEW as inputs to generate from, even if they look like profile trees.
+    #[arg(long = "inputs")]
+    pub as_inputs: bool,
+    /// Compare the INPUTS with the same INPUTS at this git revision (e.g. `origin/main`).
+    #[arg(long, value_name = "REF")]
+    pub git_base: Option<String>,
+    /// text for people, markdown for a pull-request comment, json for scripts.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// Exit 1 when the change widens a profile (exit 0 otherwise).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub profiles: ProfileArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Something allows more than before.
+    Widen,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks the whole command tree (unique names, valid defaults) here, not at runtime.
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -41,8 +41,8 @@ use std::io::{Read, Write};
 use clap::Parser;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, GenerateArgs, InputArgs, LintArgs, LintFormat,
-    ProfileArgs,
+    CheckArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, FailOn, GenerateArgs, InputArgs,
+    LintArgs, LintFormat, ProfileArgs,
 };
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
@@ -102,6 +102,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         }
         Command::Generate(args) => generate(&args, io),
         Command::Check(args) => check(&args, io),
+        Command::Diff(args) => diff(&args, io),
         Command::Lint(args) => lint(&args, io),
     }
 }
@@ -138,8 +139,12 @@ fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<u8> {
 /// Read the inputs into a linked model, printing diagnostics to stderr. Errors in the
 /// input end the run with [`Error::Input`] after all of them were printed.
 pub fn load(args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
+    load_in(None, args, io)
+}
+
+fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
     let mut diags = Diagnostics::new();
-    let model = load_model(args, &io.env, io.stdin, &mut diags);
+    let model = load_model_in(root, args, &io.env, io.stdin, &mut diags);
     print_diagnostics(&diags, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
@@ -154,12 +159,23 @@ pub fn load_model(
     stdin: &mut dyn Read,
     diags: &mut Diagnostics,
 ) -> Model {
+    load_model_in(None, args, env, stdin, diags)
+}
+
+/// [`load_model`] with relative inputs read under `root` (see `input::discover_in`).
+pub fn load_model_in(
+    root: Option<&std::path::Path>,
+    args: &InputArgs,
+    env: &BTreeMap<String, String>,
+    stdin: &mut dyn Read,
+    diags: &mut Diagnostics,
+) -> Model {
     let inputs = if args.inputs.is_empty() {
         vec![".".to_owned()]
     } else {
         args.inputs.clone()
     };
-    let sources = input::discover(&inputs, stdin, diags);
+    let sources = input::discover_in(root, &inputs, stdin, diags);
     let opts = frontend::Options {
         namespace: args.namespace.clone(),
         target: args.target.clone(),
@@ -274,7 +290,16 @@ fn backend_options(args: &ProfileArgs) -> backend::Options {
 
 /// Load and render: the profile tree the inputs produce, in memory.
 fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Result<OutputTree> {
-    let model = load(input, io)?;
+    build_tree_in(None, input, profiles, io)
+}
+
+fn build_tree_in(
+    root: Option<&std::path::Path>,
+    input: &InputArgs,
+    profiles: &ProfileArgs,
+    io: &mut Io<'_>,
+) -> Result<OutputTree> {
+    let model = load_in(root, input, io)?;
     let mut diags = Diagnostics::new();
     let tree = render(&model, &backend_options(profiles), &mut diags);
     print_diagnostics(&diags, io.stderr);
@@ -296,6 +321,51 @@ fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
         .write_all(report.text(&args.output).as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
     Ok(if report.clean() { 0 } else { 1 })
+}
+
+fn diff(args: &DiffArgs, io: &mut Io<'_>) -> Result<u8> {
+    let (old, new) = match &args.git_base {
+        Some(rev) => {
+            let base = workflow::git::checkout(rev)?;
+            let old = build_tree_in(Some(&base.root), &args.input, &args.profiles, io)?;
+            (old, build_tree(&args.input, &args.profiles, io)?)
+        }
+        None => {
+            let [old, new] = args.input.inputs.as_slice() else {
+                return Err(Error::Usage(
+                    "cinch diff takes OLD NEW (or --git-base REF [INPUTS…])".into(),
+                ));
+            };
+            let side = |path: &str, io: &mut Io<'_>| -> Result<OutputTree> {
+                let dir = std::path::Path::new(path);
+                if !args.as_inputs && dir.join(output::MANIFEST).is_file() {
+                    Ok(OutputTree {
+                        files: output::read_generated(dir)?,
+                    })
+                } else {
+                    let input = InputArgs {
+                        inputs: vec![path.to_owned()],
+                        ..args.input.clone()
+                    };
+                    build_tree(&input, &args.profiles, io)
+                }
+            };
+            (side(old, io)?, side(new, io)?)
+        }
+    };
+    let report = workflow::diff::diff(&old, &new);
+    let text = match args.format {
+        DiffFormat::Text => report.text(),
+        DiffFormat::Markdown => report.markdown(),
+        DiffFormat::Json => report.json(),
+    };
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(match args.fail_on {
+        Some(FailOn::Widen) if report.widened() => 1,
+        Some(FailOn::Widen) | None => 0,
+    })
 }
 
 fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {

@@ -10,7 +10,10 @@ use crate::intent::Model;
 use crate::output::{Naming, OutputTree};
 
 /// The backends cinch has. `generate` runs all of them unless `--backend` picks some.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Backend {
     Seccomp,
     Apparmor,

@@ -206,6 +206,17 @@ pub fn discover(
     stdin: &mut dyn Read,
     diags: &mut Diagnostics,
 ) -> Vec<SourceFile> {
+    discover_in(None, inputs, stdin, diags)
+}
+
+/// Like [`discover`], with relative INPUTS opened under `root` but shown as given: how
+/// `cinch diff --git-base` reads an older commit's checkout under the names of today's.
+pub fn discover_in(
+    root: Option<&Path>,
+    inputs: &[String],
+    stdin: &mut dyn Read,
+    diags: &mut Diagnostics,
+) -> Vec<SourceFile> {
     let mut found: Vec<(PathBuf, String, String, Option<SourceKind>)> = Vec::new();
     let mut out = Vec::new();
     for arg in inputs {
@@ -233,7 +244,10 @@ pub fn discover(
             }
             continue;
         }
-        let path = PathBuf::from(arg);
+        let path = match root {
+            Some(r) if Path::new(arg).is_relative() => r.join(arg),
+            _ => PathBuf::from(arg),
+        };
         let display = display_of_arg(arg);
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &display, 0, &mut found, diags),

@@ -2,4 +2,7 @@
 //! A workflow never re-implements a backend.
 
 pub mod check;
+pub mod diff;
+pub mod facts;
+pub mod git;
 pub mod lint;
