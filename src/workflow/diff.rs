@@ -169,7 +169,7 @@ impl DiffReport {
             );
         }
         out.push('\n');
-        for ((_, subject, backend), cs) in &ordered {
+        for ((subject, backend), cs) in &ordered {
             let wide = cs.iter().filter(|c| c.widening).count();
             let _ = writeln!(
                 out,
