@@ -147,17 +147,14 @@ impl DiffReport {
             if w > 0 { "⚠️ " } else { "" }
         );
         out.push_str("| profile | backend | widens | narrows |\n|---|---|---:|---:|\n");
-        let mut groups: BTreeMap<(u8, &str, Backend), Vec<&Change>> = BTreeMap::new();
+        let mut groups: BTreeMap<(&str, Backend), Vec<&Change>> = BTreeMap::new();
         for c in &self.changes {
-            groups
-                .entry((0, &c.subject, c.backend))
-                .or_default()
-                .push(c);
+            groups.entry((&c.subject, c.backend)).or_default().push(c);
         }
         // Profiles with a widening change first.
-        let mut ordered: Vec<(&(u8, &str, Backend), &Vec<&Change>)> = groups.iter().collect();
-        ordered.sort_by_key(|((_, s, b), cs)| (!cs.iter().any(|c| c.widening), *s, *b));
-        for ((_, subject, backend), cs) in &ordered {
+        let mut ordered: Vec<_> = groups.into_iter().collect();
+        ordered.sort_by_key(|((s, b), cs)| (!cs.iter().any(|c| c.widening), *s, *b));
+        for ((subject, backend), cs) in &ordered {
             let wide = cs.iter().filter(|c| c.widening).count();
             let _ = writeln!(
                 out,
