@@ -37,6 +37,10 @@ pub enum Command {
     /// Security-relevant changes between two profile trees or input sets, rule by rule with
     /// reasons: `cinch diff OLD NEW`, or `cinch diff --git-base REF [INPUTS…]`.
     Diff(DiffArgs),
+    /// Every rule of a workload's profiles and the manifest facts (file:line, field) or
+    /// baseline behind it: `cinch explain [INPUTS…] WORKLOAD` (the last argument names the
+    /// workload: its id `shop/api`, its name `api`, or a profile file stem).
+    Explain(ExplainArgs),
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
@@ -140,6 +144,19 @@ pub enum LintFormat {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// INPUTS… then WORKLOAD.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only this container of the workload.
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// `--backend seccomp|apparmor|networkpolicy` shows only that backend's rules.
+    #[command(flatten)]
+    pub profiles: ProfileArgs,
 }
 
 #[derive(Debug, Args)]

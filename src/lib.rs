@@ -41,8 +41,8 @@ use std::io::{Read, Write};
 use clap::Parser;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, FailOn, GenerateArgs, InputArgs,
-    LintArgs, LintFormat, ProfileArgs,
+    CheckArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, ExplainArgs, FailOn, GenerateArgs,
+    InputArgs, LintArgs, LintFormat, ProfileArgs,
 };
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
@@ -103,6 +103,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         Command::Generate(args) => generate(&args, io),
         Command::Check(args) => check(&args, io),
         Command::Diff(args) => diff(&args, io),
+        Command::Explain(args) => explain(args, io),
         Command::Lint(args) => lint(&args, io),
     }
 }
@@ -366,6 +367,31 @@ fn diff(args: &DiffArgs, io: &mut Io<'_>) -> Result<u8> {
         Some(FailOn::Widen) if report.widened() => 1,
         Some(FailOn::Widen) | None => 0,
     })
+}
+
+fn explain(mut args: ExplainArgs, io: &mut Io<'_>) -> Result<u8> {
+    let Some(workload) = args.input.inputs.pop() else {
+        return Err(Error::Usage(
+            "cinch explain [INPUTS…] WORKLOAD: name the workload".into(),
+        ));
+    };
+    let model = load(&args.input, io)?;
+    let mut diags = Diagnostics::new();
+    let tree = render(&model, &backend_options(&args.profiles), &mut diags);
+    print_diagnostics(&diags, io.stderr);
+    let query = workflow::explain::Query {
+        workload: &workload,
+        container: args.container.as_deref(),
+        backend: match args.profiles.backends.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        },
+    };
+    let text = workflow::explain::explain(&model, &tree, &query).map_err(Error::Usage)?;
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
 }
 
 fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {

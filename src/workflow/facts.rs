@@ -88,9 +88,13 @@ fn apparmor(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
     let mut rules = BTreeMap::new();
     let mut comments: Vec<String> = Vec::new();
     let mut inside = false;
+    let mut mode_reason = None;
     for line in text.lines() {
         let t = line.trim();
         if !inside {
+            if let Some(m) = t.strip_prefix("# Mode: ") {
+                mode_reason = Some(m.to_owned());
+            }
             if let Some(rest) = t.strip_prefix("# From ")
                 && let Some((_, who)) = rest.split_once(": workload ")
             {
@@ -111,6 +115,9 @@ fn apparmor(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
                     } else {
                         "enforce"
                     };
+                    let reason = mode_reason
+                        .take()
+                        .unwrap_or_else(|| "baseline: enforce mode (no --complain)".to_owned());
                     rules.insert(
                         format!("mode {mode}"),
                         Rule {
@@ -120,7 +127,7 @@ fn apparmor(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
                             } else {
                                 Effect::Deny
                             },
-                            reasons: BTreeSet::new(),
+                            reasons: BTreeSet::from([reason]),
                         },
                     );
                 }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod explain;
 pub mod facts;
 pub mod git;
 pub mod lint;
