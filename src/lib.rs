@@ -260,7 +260,7 @@ pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -
     tree
 }
 
-fn backend_options(args: &ProfileArgs) -> backend::Options {
+fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
     let mut opts = backend::Options {
         complain: args.complain,
         ..backend::Options::default()
@@ -268,14 +268,22 @@ fn backend_options(args: &ProfileArgs) -> backend::Options {
     if !args.backends.is_empty() {
         opts.backends = args.backends.iter().copied().collect();
     }
-    opts
+    let np = &mut opts.networkpolicy;
+    np.ingress_from = args.ingress_from.clone();
+    np.dns = backend::networkpolicy::Options::dns_from(&args.dns).map_err(Error::Usage)?;
+    np.default_deny = args.default_deny;
+    if let Some(key) = &args.compose_label {
+        np.compose_label = key.clone();
+    }
+    Ok(opts)
 }
 
 /// Load and render: the profile tree the inputs produce, in memory.
 fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Result<OutputTree> {
+    let opts = backend_options(profiles)?;
     let model = load(input, io)?;
     let mut diags = Diagnostics::new();
-    let tree = render(&model, &backend_options(profiles), &mut diags);
+    let tree = render(&model, &opts, &mut diags);
     print_diagnostics(&diags, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));

@@ -1,6 +1,8 @@
 //! Backends: intent model → typed profiles, each rule with its reason, rendered into the
 //! output tree. A backend never parses manifests; it reads only the model.
 
+pub mod networkpolicy;
+
 use std::collections::BTreeSet;
 
 use crate::diag::Diagnostics;
@@ -34,6 +36,7 @@ pub struct Options {
     pub backends: BTreeSet<Backend>,
     /// Emit profiles that log instead of deny (`--complain`).
     pub complain: bool,
+    pub networkpolicy: networkpolicy::Options,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
         Options {
             backends: Backend::ALL.iter().copied().collect(),
             complain: false,
+            networkpolicy: networkpolicy::Options::default(),
         }
     }
 }
@@ -51,8 +55,11 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
     for backend in &opts.backends {
         match backend {
             // Each backend lands with its own issue; until then it contributes no files.
-            Backend::Seccomp | Backend::Apparmor | Backend::Networkpolicy => {
+            Backend::Seccomp | Backend::Apparmor => {
                 let _ = (&naming, &tree, &diags);
+            }
+            Backend::Networkpolicy => {
+                networkpolicy::emit(model, &opts.networkpolicy, &naming, tree, diags);
             }
         }
     }
