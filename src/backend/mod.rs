@@ -36,6 +36,7 @@ pub struct Options {
     pub backends: BTreeSet<Backend>,
     /// Emit profiles that log instead of deny (`--complain`).
     pub complain: bool,
+    /// `--ingress-from`, `--dns`, `--default-deny`, `--compose-label`.
     pub networkpolicy: networkpolicy::Options,
 }
 

@@ -120,9 +120,13 @@ pub fn policies(model: &Model, opts: &Options) -> Policies {
     }
     let mut default_deny = Vec::new();
     if opts.default_deny {
-        let namespaces: BTreeSet<Option<String>> = policies
+        // Every namespace a pod of the inputs runs in, also one whose workloads got no
+        // policy of their own (no labels): the deny-all covers them.
+        let namespaces: BTreeSet<Option<String>> = model
+            .workloads
             .iter()
-            .map(|p| p.object.metadata.namespace.clone())
+            .filter(|w| w.kind != WorkloadKind::Dockerfile)
+            .map(|w| (w.kind != WorkloadKind::ComposeService).then(|| w.namespace.clone()))
             .collect();
         default_deny = namespaces
             .into_iter()
