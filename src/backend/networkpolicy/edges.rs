@@ -18,7 +18,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::intent::{NetworkMode, Peer, PeerTarget, Protocol, Workload, WorkloadKind};
+use crate::intent::{
+    NetworkMode, Peer, PeerTarget, Protocol, ReferenceKind, Workload, WorkloadKind,
+};
 
 use super::labels;
 use super::plan::{Endpoint, Planner, PortKey, Reason, info, warn};
@@ -218,7 +220,19 @@ impl Planner<'_> {
                 "{} → {}: {} declares no port and the reference gives none, so no rule is emitted (declare it: Compose expose:/ports:, Kubernetes containerPort, or a port in the reference)",
                 s.id, t.id, t.id
             );
-            self.note(from, warn(msg, &p.at));
+            // `depends_on` orders startup and often names a one-shot job
+            // (`service_completed_successfully`), not a server: only a note then.
+            let ordering = s
+                .network
+                .references
+                .iter()
+                .any(|r| r.at == p.at && r.via == ReferenceKind::DependsOn);
+            let n = if ordering {
+                info(msg, &p.at)
+            } else {
+                warn(msg, &p.at)
+            };
+            self.note(from, n);
             return;
         }
         let (ssel, tsel) = match (&self.selectors[from], &self.selectors[to]) {
