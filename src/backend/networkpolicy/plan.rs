@@ -194,10 +194,78 @@ pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
                 }
             }
         }
+        absorb(&mut plan.ingress);
+        absorb(&mut plan.egress);
         plan.notes.sort();
         plan.notes.dedup();
     }
     p.plans
+}
+
+/// Whether every peer `b` selects is selected by `a` too: anyone covers everything; a
+/// workload's labels cover the workloads whose labels include them (same namespace).
+fn covers(a: &Endpoint, b: &Endpoint) -> bool {
+    match (a, b) {
+        (Endpoint::Anywhere, _) => true,
+        (
+            Endpoint::Workload {
+                namespace: na,
+                labels: la,
+                ..
+            },
+            Endpoint::Workload {
+                namespace: nb,
+                labels: lb,
+                ..
+            },
+        ) => na == nb && la.iter().all(|(k, v)| lb.get(k) == Some(v)),
+        _ => false,
+    }
+}
+
+/// Ports of one rule that a wider rule already allows move there, reasons and all, so no
+/// rule is contained in another (`nca --sanity` calls such a rule redundant; a reviewer
+/// would ask which one applies). frontend's rule "from loadgenerator on 8080" joins "from
+/// anywhere on 8080" as one more reason. Of two endpoints with equal selectors, the first
+/// keeps the ports.
+fn absorb(rules: &mut BTreeMap<Endpoint, PortSet>) {
+    let keys: Vec<Endpoint> = rules.keys().cloned().collect();
+    for b in &keys {
+        for a in &keys {
+            if a == b || !covers(a, b) || (covers(b, a) && b < a) || !rules.contains_key(a) {
+                continue;
+            }
+            let Some(bset) = rules.get(b).cloned() else {
+                break;
+            };
+            let aset = rules.get(a).cloned().unwrap_or_default();
+            let mut moved = Vec::new();
+            for (k, reasons) in bset {
+                let into = if aset.contains_key(&PortKey::All) {
+                    PortKey::All
+                } else if aset.contains_key(&k) {
+                    k
+                } else {
+                    continue;
+                };
+                moved.push((k, into, reasons));
+            }
+            for (k, into, reasons) in moved {
+                rules
+                    .entry(a.clone())
+                    .or_default()
+                    .entry(into)
+                    .or_default()
+                    .extend(reasons);
+                if let Some(set) = rules.get_mut(b) {
+                    set.remove(&k);
+                }
+            }
+            if rules.get(b).is_some_and(BTreeMap::is_empty) {
+                rules.remove(b);
+            }
+        }
+    }
 }
 
 /// Published ports of workload `i`: from anywhere, or from the `--ingress-from` peers, on
@@ -231,5 +299,75 @@ fn published(p: &mut Planner<'_>, i: usize, opts: &Options) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pods(id: &str, labels: &[(&str, &str)]) -> Endpoint {
+        Endpoint::Workload {
+            id: id.into(),
+            namespace: None,
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn set(ports: &[u16], why: &str) -> PortSet {
+        ports
+            .iter()
+            .map(|p| {
+                let r = Reason {
+                    why: why.into(),
+                    at: Provenance::baseline("test"),
+                };
+                (PortKey::One(Protocol::Tcp, *p), [r].into())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contained_rules_join_the_wider_one() {
+        let mut rules: BTreeMap<Endpoint, PortSet> = BTreeMap::new();
+        rules.insert(Endpoint::Anywhere, set(&[8080], "published"));
+        rules.insert(pods("a", &[("app", "a")]), set(&[8080, 9090], "a calls"));
+        rules.insert(
+            pods("b", &[("app", "a"), ("tier", "x")]),
+            set(&[9090], "b calls"),
+        );
+        rules.insert(pods("c", &[("app", "c")]), set(&[7000], "c calls"));
+        rules.insert(pods("d", &[("app", "c")]), set(&[7000], "d calls"));
+        absorb(&mut rules);
+        let shape: Vec<(String, Vec<u16>, usize)> = rules
+            .iter()
+            .map(|(e, ports)| {
+                let name = match e {
+                    Endpoint::Workload { id, .. } => id.clone(),
+                    _ => "anywhere".into(),
+                };
+                let list = ports
+                    .keys()
+                    .map(|k| match k {
+                        PortKey::One(_, n) => *n,
+                        PortKey::All => 0,
+                    })
+                    .collect();
+                (name, list, ports.values().map(BTreeSet::len).sum())
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                // a's 8080 joined anywhere; b (labels ⊇ a's) joined a's 9090; d (same labels
+                // as c) joined c.
+                ("a".to_owned(), vec![9090], 2),
+                ("c".to_owned(), vec![7000], 2),
+                ("anywhere".to_owned(), vec![8080], 2),
+            ]
+        );
     }
 }
