@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::Backend;
+use crate::backend::networkpolicy::{DnsChoice, PeerSpec};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -96,6 +97,32 @@ pub struct ProfileArgs {
     /// Emit profiles that log violations instead of blocking them (rollout mode).
     #[arg(long)]
     pub complain: bool,
+    /// NetworkPolicy: who may reach published ports (Compose `ports:`, NodePort and
+    /// LoadBalancer Services, Ingress/Gateway backends); default: anywhere. SPEC is
+    /// `ns:K=V[,K=V]` (namespaces with these labels; a bare `K=V` means the same),
+    /// `pod:K=V[,K=V]` (pods in the policy's namespace), both joined with `+` (those pods in
+    /// those namespaces), `*` for any labels, or `cidr:ADDR/N`. Repeatable. Example:
+    /// `--ingress-from kubernetes.io/metadata.name=ingress-nginx`.
+    #[arg(long = "ingress-from", value_name = "SPEC", value_parser = PeerSpec::parse)]
+    pub ingress_from: Vec<PeerSpec>,
+    /// NetworkPolicy: where name lookups go, allowed on UDP and TCP. `kube-dns` (default:
+    /// pods `k8s-app=kube-dns` in namespace kube-system, port 53), `nodelocal` (NodeLocal
+    /// DNSCache, 169.254.20.10/32 port 53), `openshift` (namespace openshift-dns, port 5353),
+    /// `none`, or SPEC[@PORT] as for --ingress-from (port 53 by default). Repeatable.
+    #[arg(long = "dns", value_name = "TARGET", value_parser = DnsChoice::parse)]
+    pub dns: Vec<DnsChoice>,
+    /// NetworkPolicy: also write one deny-all policy per namespace
+    /// (`networkpolicy/default-deny/<namespace>.yaml`).
+    #[arg(long = "default-deny")]
+    pub default_deny: bool,
+    /// NetworkPolicy: the pod label that selects a Compose service's pods, with the service
+    /// name as value (default: `io.kompose.service`, as `kompose convert` labels them).
+    #[arg(long = "compose-label", value_name = "KEY", value_parser = parse_label_key)]
+    pub compose_label: Option<String>,
+}
+
+fn parse_label_key(s: &str) -> Result<String, String> {
+    crate::backend::networkpolicy::label_key(s).map(|()| s.to_owned())
 }
 
 #[derive(Debug, Args)]

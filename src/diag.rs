@@ -74,6 +74,7 @@ codes! {
     Privileged = "privileged": "a privileged workload runs unconfined; no profile confines it",
     Unsafe = "unsafe-value": "a manifest value cannot be written safely into a profile",
     Output = "output": "the output directory cannot be written as asked",
+    NetworkPolicy = "network-policy": "a declared connection a NetworkPolicy cannot allow as declared (host name, host networking, no shared network, no pod labels)",
 }
 
 /// A finding about the user's input, with where it is.

@@ -278,7 +278,7 @@ pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -
     tree
 }
 
-fn backend_options(args: &ProfileArgs) -> backend::Options {
+fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
     let mut opts = backend::Options {
         complain: args.complain,
         ..backend::Options::default()
@@ -286,7 +286,14 @@ fn backend_options(args: &ProfileArgs) -> backend::Options {
     if !args.backends.is_empty() {
         opts.backends = args.backends.iter().copied().collect();
     }
-    opts
+    let np = &mut opts.networkpolicy;
+    np.ingress_from = args.ingress_from.clone();
+    np.dns = backend::networkpolicy::Options::dns_from(&args.dns).map_err(Error::Usage)?;
+    np.default_deny = args.default_deny;
+    if let Some(key) = &args.compose_label {
+        np.compose_label = key.clone();
+    }
+    Ok(opts)
 }
 
 /// Load and render: the profile tree the inputs produce, in memory.
@@ -300,9 +307,10 @@ fn build_tree_in(
     profiles: &ProfileArgs,
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
+    let opts = backend_options(profiles)?;
     let model = load_in(root, input, io)?;
     let mut diags = Diagnostics::new();
-    let tree = render(&model, &backend_options(profiles), &mut diags);
+    let tree = render(&model, &opts, &mut diags);
     print_diagnostics(&diags, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
@@ -377,7 +385,7 @@ fn explain(mut args: ExplainArgs, io: &mut Io<'_>) -> Result<u8> {
     };
     let model = load(&args.input, io)?;
     let mut diags = Diagnostics::new();
-    let tree = render(&model, &backend_options(&args.profiles), &mut diags);
+    let tree = render(&model, &backend_options(&args.profiles)?, &mut diags);
     print_diagnostics(&diags, io.stderr);
     let query = workflow::explain::Query {
         workload: &workload,

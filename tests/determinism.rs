@@ -85,34 +85,24 @@ fn outputs(cwd: &Path, inputs: &[String]) -> BTreeMap<String, String> {
 /// Mask `file.yaml:123` citations and JSON `"line"`/`"column"` values.
 fn mask_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let rest = &text[i..];
-        let field = ["\"line\": ", "\"column\": "]
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(f) = ["\"line\": ", "\"column\": "]
             .into_iter()
-            .find(|f| rest.starts_with(f));
-        if let Some(f) = field {
+            .find(|f| rest.starts_with(f))
+        {
             out.push_str(f);
-            i += f.len();
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
+            rest = rest[f.len()..].trim_start_matches(|c: char| c.is_ascii_digit());
             out.push('N');
             continue;
         }
-        let c = bytes[i];
-        out.push(c as char);
-        i += 1;
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
         // A citation: `.yaml:` / `.yml:` / `Dockerfile:` followed by digits.
-        if c == b':'
-            && (out.ends_with(".yaml:") || out.ends_with(".yml:") || out.ends_with("Dockerfile:"))
-            && i < bytes.len()
-            && bytes[i].is_ascii_digit()
-        {
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
+        let cited =
+            out.ends_with(".yaml:") || out.ends_with(".yml:") || out.ends_with("Dockerfile:");
+        if c == ':' && cited && rest.starts_with(|c: char| c.is_ascii_digit()) {
+            rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
             out.push('N');
         }
     }

@@ -2,6 +2,7 @@
 //! output tree. A backend never parses manifests; it reads only the model.
 
 pub mod apparmor;
+pub mod networkpolicy;
 
 use std::collections::BTreeSet;
 
@@ -39,6 +40,8 @@ pub struct Options {
     pub backends: BTreeSet<Backend>,
     /// Emit profiles that log instead of deny (`--complain`).
     pub complain: bool,
+    /// `--ingress-from`, `--dns`, `--default-deny`, `--compose-label`.
+    pub networkpolicy: networkpolicy::Options,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
         Options {
             backends: Backend::ALL.iter().copied().collect(),
             complain: false,
+            networkpolicy: networkpolicy::Options::default(),
         }
     }
 }
@@ -67,8 +71,11 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
                 }
             }
             // Each backend lands with its own issue; until then it contributes no files.
-            Backend::Seccomp | Backend::Networkpolicy => {
+            Backend::Seccomp => {
                 let _ = (&naming, &tree, &diags);
+            }
+            Backend::Networkpolicy => {
+                networkpolicy::emit(model, &opts.networkpolicy, &naming, tree, diags);
             }
         }
     }

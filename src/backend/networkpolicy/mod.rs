@@ -1,0 +1,200 @@
+//! The NetworkPolicy backend: one `networking.k8s.io/v1` NetworkPolicy per workload that
+//! allows exactly the connections the manifests declare, and nothing else.
+//!
+//! `plan` turns the model into per-workload plans (endpoints and ports, each with reasons,
+//! plus notes for what a NetworkPolicy cannot express), with `identity` (who a workload is
+//! on the network) and `edges` (declared connections → rules); `build` makes typed
+//! k8s-openapi objects of them; `render` writes YAML with a comment per rule. Output:
+//! `networkpolicy/<workload stem>.yaml`, and with `--default-deny`
+//! `networkpolicy/default-deny/<namespace>.yaml` (a directory, so it cannot collide with a
+//! workload's file).
+
+mod build;
+mod edges;
+mod identity;
+mod labels;
+mod plan;
+mod render;
+mod selector;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use build::{Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, Policy, RuleDoc};
+pub use plan::{Endpoint, Plan, PortKey, Reason};
+pub use render::comment_safe;
+pub use selector::{DnsChoice, DnsTarget, PeerSpec};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::intent::{Model, WorkloadKind};
+use crate::output::{Naming, OutputTree, sanitize};
+
+/// A label key as the API server checks it (`--compose-label`).
+pub fn label_key(k: &str) -> Result<(), String> {
+    labels::key(k)
+}
+
+/// The label cinch gives Compose services' pods by default: `kompose convert` labels the
+/// pods it makes `io.kompose.service: <service>`.
+pub const DEFAULT_COMPOSE_LABEL: &str = "io.kompose.service";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Who may reach published ports (`--ingress-from`); empty: anywhere.
+    pub ingress_from: Vec<PeerSpec>,
+    /// Where name lookups go (`--dns`); empty: no DNS rule.
+    pub dns: Vec<DnsTarget>,
+    /// One deny-all policy per namespace (`--default-deny`).
+    pub default_deny: bool,
+    /// The pod label that selects a Compose service (`--compose-label`).
+    pub compose_label: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ingress_from: Vec::new(),
+            dns: vec![DnsTarget::kube_dns()],
+            default_deny: false,
+            compose_label: DEFAULT_COMPOSE_LABEL.to_owned(),
+        }
+    }
+}
+
+impl Options {
+    /// From the command line's `--dns` arguments: none given → kube-dns; `none` alone → no
+    /// DNS rule; `none` with a target is a contradiction.
+    pub fn dns_from(choices: &[DnsChoice]) -> Result<Vec<DnsTarget>, String> {
+        if choices.is_empty() {
+            return Ok(vec![DnsTarget::kube_dns()]);
+        }
+        let mut targets = Vec::new();
+        let mut none = false;
+        for c in choices {
+            match c {
+                DnsChoice::None => none = true,
+                DnsChoice::Target(t) => targets.push(t.clone()),
+            }
+        }
+        if none && !targets.is_empty() {
+            return Err("--dns none cannot be combined with a DNS target".into());
+        }
+        targets.sort();
+        targets.dedup();
+        Ok(targets)
+    }
+}
+
+/// Every policy the model yields, typed, with the plans they come from (for `explain`).
+#[derive(Clone, Debug, Default)]
+pub struct Policies {
+    pub plans: Vec<Plan>,
+    pub policies: Vec<Policy>,
+    /// `--default-deny`: per namespace (`None`: Compose projects, which name none).
+    pub default_deny: Vec<(
+        Option<String>,
+        k8s_openapi::api::networking::v1::NetworkPolicy,
+    )>,
+}
+
+/// Plan and build the policies of every workload.
+pub fn policies(model: &Model, opts: &Options) -> Policies {
+    let plans = plan::plan(model, opts);
+    // metadata.name must be unique per namespace: `cinch-<name>`, then `-2`, `-3`, … for
+    // names that only differ in characters a Kubernetes name cannot hold.
+    let mut taken: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    let mut policies = Vec::new();
+    for plan in &plans {
+        let Some(w) = model.workload(&plan.workload) else {
+            continue;
+        };
+        if plan.skip.is_some() {
+            continue;
+        }
+        let ns = (w.kind != WorkloadKind::ComposeService).then(|| w.namespace.clone());
+        let base = build::policy_name(&w.name);
+        let name = std::iter::once(base.clone())
+            .chain((2..).map(|i| format!("{base}-{i}")))
+            .find(|n| taken.insert((ns.clone(), n.clone())))
+            .expect("an unused name exists");
+        policies.extend(build::policy(model, plan, name));
+    }
+    let mut default_deny = Vec::new();
+    if opts.default_deny {
+        // Every namespace a pod of the inputs runs in, also one whose workloads got no
+        // policy of their own (no labels): the deny-all covers them.
+        let namespaces: BTreeSet<Option<String>> = model
+            .workloads
+            .iter()
+            .filter(|w| w.kind != WorkloadKind::Dockerfile)
+            .map(|w| (w.kind != WorkloadKind::ComposeService).then(|| w.namespace.clone()))
+            .collect();
+        default_deny = namespaces
+            .into_iter()
+            .map(|ns| {
+                let object = build::default_deny(ns.as_deref());
+                (ns, object)
+            })
+            .collect();
+    }
+    Policies {
+        plans,
+        policies,
+        default_deny,
+    }
+}
+
+/// Render every policy into `tree` and report the notes that are this backend's own.
+pub fn emit(
+    model: &Model,
+    opts: &Options,
+    naming: &Naming,
+    tree: &mut OutputTree,
+    diags: &mut Diagnostics,
+) {
+    let built = policies(model, opts);
+    for plan in &built.plans {
+        for n in plan.notes.iter().filter(|n| n.code == Code::NetworkPolicy) {
+            diags.push(Diagnostic::new(
+                n.severity,
+                n.code,
+                n.at.file().unwrap_or("<inputs>"),
+                n.at.line_no(),
+                n.message.clone(),
+            ));
+        }
+    }
+    for p in &built.policies {
+        match render::policy_file(p) {
+            Ok(bytes) => tree.insert(
+                "networkpolicy",
+                &format!("{}.yaml", naming.workload(&p.workload)),
+                bytes,
+            ),
+            Err(e) => diags.push(Diagnostic::new(
+                Severity::Error,
+                Code::Output,
+                "<output>",
+                0,
+                format!("networkpolicy for {}: {e}", p.workload),
+            )),
+        }
+    }
+    let mut stems: BTreeMap<String, usize> = BTreeMap::new();
+    for (ns, object) in &built.default_deny {
+        // `_compose` cannot be a namespace (a DNS label has no `_`).
+        let stem = sanitize(ns.as_deref().unwrap_or("_compose"));
+        let n = stems.entry(stem.to_ascii_lowercase()).or_default();
+        *n += 1;
+        let stem = if *n == 1 { stem } else { format!("{stem}~{n}") };
+        match render::deny_file(object, ns.as_deref()) {
+            Ok(bytes) => tree.insert("networkpolicy/default-deny", &format!("{stem}.yaml"), bytes),
+            Err(e) => diags.push(Diagnostic::new(
+                Severity::Error,
+                Code::Output,
+                "<output>",
+                0,
+                format!("default-deny policy: {e}"),
+            )),
+        }
+    }
+}
