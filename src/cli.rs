@@ -42,6 +42,8 @@ pub enum Command {
     /// baseline behind it: `cinch explain [INPUTS…] WORKLOAD` (the last argument names the
     /// workload: its id `shop/api`, its name `api`, or a profile file stem).
     Explain(ExplainArgs),
+    /// Draw the workloads and the connections their NetworkPolicies allow.
+    Graph(GraphArgs),
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
@@ -184,6 +186,22 @@ pub struct ExplainArgs {
     /// `--backend seccomp|apparmor|networkpolicy` shows only that backend's rules.
     #[command(flatten)]
     pub profiles: ProfileArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+    #[command(flatten)]
+    pub profiles: ProfileArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

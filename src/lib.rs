@@ -42,7 +42,7 @@ use clap::Parser;
 
 use crate::cli::{
     CheckArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, ExplainArgs, FailOn, GenerateArgs,
-    InputArgs, LintArgs, LintFormat, ProfileArgs,
+    GraphArgs, GraphFormat, InputArgs, LintArgs, LintFormat, ProfileArgs,
 };
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
@@ -104,6 +104,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         Command::Check(args) => check(&args, io),
         Command::Diff(args) => diff(&args, io),
         Command::Explain(args) => explain(args, io),
+        Command::Graph(args) => graph(&args, io),
         Command::Lint(args) => lint(&args, io),
     }
 }
@@ -396,6 +397,30 @@ fn explain(mut args: ExplainArgs, io: &mut Io<'_>) -> Result<u8> {
         },
     };
     let text = workflow::explain::explain(&model, &tree, &query).map_err(Error::Usage)?;
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
+}
+
+fn graph(args: &GraphArgs, io: &mut Io<'_>) -> Result<u8> {
+    let mut profiles = args.profiles.clone();
+    profiles.backends = vec![backend::Backend::Networkpolicy];
+    let tree = build_tree(&args.input, &profiles, io)?;
+    let edges: Vec<workflow::diff::Edge> =
+        workflow::facts::connections(&workflow::facts::read_tree(&tree))
+            .into_iter()
+            .map(|(from, to, port)| workflow::diff::Edge {
+                from,
+                to,
+                port,
+                added: false,
+            })
+            .collect();
+    let text = match args.format {
+        GraphFormat::Mermaid => workflow::diff::mermaid(&edges),
+        GraphFormat::Dot => workflow::diff::dot(&edges),
+    };
     io.stdout
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("stdout", e))?;

@@ -13,6 +13,7 @@
 //! the listens they publish.
 
 mod kubernetes;
+mod ports;
 
 pub mod image;
 
@@ -57,6 +58,7 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     resolve_compose(&mut model);
     kubernetes::resolve(&mut model, diags);
+    ports::infer(&mut model);
     explicit_egress(&mut model);
     for w in &mut model.workloads {
         w.network.peers.sort();

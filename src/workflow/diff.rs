@@ -59,6 +59,19 @@ impl DiffReport {
 pub fn diff(old: &OutputTree, new: &OutputTree) -> DiffReport {
     let old = facts::read_tree(old);
     let new = facts::read_tree(new);
+    let before = facts::connections(&old);
+    let edges = facts::connections(&new)
+        .into_iter()
+        .map(|(from, to, port)| {
+            let added = !before.contains(&(from.clone(), to.clone(), port.clone()));
+            Edge {
+                from,
+                to,
+                port,
+                added,
+            }
+        })
+        .collect();
     let empty = BTreeMap::new();
     let mut changes = Vec::new();
     let paths: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
@@ -81,10 +94,7 @@ pub fn diff(old: &OutputTree, new: &OutputTree) -> DiffReport {
         }
     }
     changes.sort();
-    DiffReport {
-        changes,
-        edges: Vec::new(),
-    }
+    DiffReport { changes, edges }
 }
 
 fn change(file: &ProfileFile, key: &str, rule: &facts::Rule, added: bool) -> Change {
@@ -189,10 +199,32 @@ impl DiffReport {
             out.push_str("\n</details>\n\n");
         }
         if !self.edges.is_empty() {
+            out.push_str(
+                "Connections the NetworkPolicies allow (new ones in red):\n\n```mermaid\n",
+            );
             out.push_str(&mermaid(&self.edges));
+            out.push_str("```\n");
         }
         out
     }
+}
+
+/// Graphviz `digraph` of workload connections; added edges are red.
+pub fn dot(edges: &[Edge]) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = String::from("digraph cinch {\n  rankdir=LR;\n  node [shape=box];\n");
+    for e in edges {
+        let color = if e.added { " color=red" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{color}];",
+            q(&e.from),
+            q(&e.to),
+            q(&e.port)
+        );
+    }
+    out.push_str("}\n");
+    out
 }
 
 /// Mermaid `graph LR` of workload connections; added edges are drawn thick and red.
@@ -204,7 +236,7 @@ pub fn mermaid(edges: &[Edge]) -> String {
             ids.entry(name).or_insert(next);
         }
     }
-    let mut out = String::from("```mermaid\ngraph LR\n");
+    let mut out = String::from("graph LR\n");
     for (name, id) in &ids {
         let _ = writeln!(out, "  {id}[\"{}\"]", name.replace('"', "'"));
     }
@@ -228,7 +260,6 @@ pub fn mermaid(edges: &[Edge]) -> String {
             added.join(",")
         );
     }
-    out.push_str("```\n");
     out
 }
 
