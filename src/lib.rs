@@ -101,6 +101,10 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             Ok(0)
         }
         Command::Generate(args) => generate(&args, io),
+        Command::Wire(mut args) => {
+            args.profiles.wire = true;
+            generate(&args, io)
+        }
         Command::Check(args) => check(&args, io),
         Command::Lint(args) => lint(&args, io),
     }
@@ -167,6 +171,7 @@ pub fn load_model(
         project_name: args.project_name.clone(),
         env: env.clone(),
         profiles: args.profiles.clone(),
+        keep_documents: args.keep_documents,
     };
     let (dockerfiles, manifests): (Vec<_>, Vec<_>) = sources
         .iter()
@@ -264,6 +269,8 @@ pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -
 fn backend_options(args: &ProfileArgs) -> backend::Options {
     let mut opts = backend::Options {
         complain: args.complain,
+        wire: args.wire || args.spo,
+        spo: args.spo,
         ..backend::Options::default()
     };
     if !args.backends.is_empty() {
@@ -274,7 +281,10 @@ fn backend_options(args: &ProfileArgs) -> backend::Options {
 
 /// Load and render: the profile tree the inputs produce, in memory.
 fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Result<OutputTree> {
-    let model = load(input, io)?;
+    // Wiring patches copies of the source documents: only then are they kept.
+    let mut input = input.clone();
+    input.keep_documents |= profiles.wire || profiles.spo;
+    let model = load(&input, io)?;
     let mut diags = Diagnostics::new();
     let tree = render(&model, &backend_options(profiles), &mut diags);
     print_diagnostics(&diags, io.stderr);

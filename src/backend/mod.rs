@@ -2,6 +2,7 @@
 //! output tree. A backend never parses manifests; it reads only the model.
 
 pub mod apparmor;
+pub mod wiring;
 
 use std::collections::BTreeSet;
 
@@ -36,6 +37,11 @@ pub struct Options {
     pub backends: BTreeSet<Backend>,
     /// Emit profiles that log instead of deny (`--complain`).
     pub complain: bool,
+    /// Write patched manifests that use the profiles (`--wire`; needs the model's
+    /// `manifests`, see `frontend::Options::keep_documents`).
+    pub wire: bool,
+    /// Security Profiles Operator objects, and wiring to them (`--spo`).
+    pub spo: bool,
 }
 
 impl Default for Options {
@@ -43,6 +49,8 @@ impl Default for Options {
         Options {
             backends: Backend::ALL.iter().copied().collect(),
             complain: false,
+            wire: false,
+            spo: false,
         }
     }
 }
@@ -68,5 +76,9 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
                 let _ = (&naming, &tree, &diags);
             }
         }
+    }
+    // Last: wiring names the profiles the backends above put into the tree.
+    if opts.wire || opts.spo {
+        wiring::emit(model, opts.spo, &naming, tree, diags);
     }
 }
