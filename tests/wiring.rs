@@ -602,3 +602,25 @@ fn redact_policies(text: &str) -> String {
     }
     out
 }
+
+#[test]
+fn the_output_tree_is_never_read_back_as_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path();
+    std::fs::write(
+        project.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    let (p, o) = (
+        project.to_str().unwrap(),
+        project.join("profiles").display().to_string(),
+    );
+    let first = cinch(&["generate", p, "-o", &o, "--wire"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let again = cinch(&["generate", p, "-o", &o, "--wire"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
+    let wired: Vec<PathBuf> = files_under(&project.join("profiles/wired"));
+    assert_eq!(wired.len(), 1, "{wired:?}");
+}
