@@ -624,3 +624,62 @@ fn the_output_tree_is_never_read_back_as_input() {
     let wired: Vec<PathBuf> = files_under(&project.join("profiles/wired"));
     assert_eq!(wired.len(), 1, "{wired:?}");
 }
+
+/// `kubernetes-validate` (PyPI; scripts/install-tools puts it in .tools/venv), or `None`
+/// after one visible `SKIPPED:` line; with `CI` set, its absence fails.
+fn kubernetes_validate(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv/bin");
+    let found = std::env::split_paths(&path)
+        .chain([local])
+        .map(|d| d.join("kubernetes-validate"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: kubernetes-validate not found; `pip install kubernetes-validate` (scripts/install-tools does)"
+        );
+        eprintln!(
+            "SKIPPED: {test}: kubernetes-validate not found (pip install kubernetes-validate)"
+        );
+    }
+    found
+}
+
+/// The Kubernetes API's own schema, strictly (unknown fields rejected, which k8s-openapi
+/// would ignore): every wired object is valid for Kubernetes 1.34 where the original was.
+/// The `typos` fixture is left out: its original has unknown fields on purpose.
+#[test]
+fn wired_kubernetes_validates_strictly_against_the_api_schema() {
+    let Some(tool) =
+        kubernetes_validate("wired_kubernetes_validates_strictly_against_the_api_schema")
+    else {
+        return;
+    };
+    let mut inputs = vec!["testdata/kubernetes".to_owned()];
+    if corpus().is_some() {
+        inputs.push(
+            "../shared/corpus/GoogleCloudPlatform__microservices-demo/release/kubernetes-manifests.yaml"
+                .to_owned(),
+        );
+    }
+    let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    args.push("--wire");
+    let (_tmp, out) = generate(&args);
+    let files: Vec<PathBuf> = files_under(&out.join("wired"))
+        .into_iter()
+        .filter(|f| !f.to_str().unwrap().contains("/typos/"))
+        .collect();
+    assert!(files.len() >= 10, "{files:?}");
+    let run = std::process::Command::new(tool)
+        .args(["--strict", "--quiet", "--no-warn", "-k", "1.34.0"])
+        .args(&files)
+        .output()
+        .expect("kubernetes-validate runs");
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
