@@ -4,9 +4,11 @@
 //! Kubernetes 1.30; kubernetes.io "Restrict a Container's Access to Resources with
 //! AppArmor"). Whatever profile the container named before is replaced.
 //!
-//! The deprecated per-container annotation `container.apparmor.security.beta.kubernetes.io/
-//! <name>` must agree with the field when both are set (the API server rejects the pod
-//! otherwise), so an existing one is rewritten to `localhost/<profile>`; none is added.
+//! The deprecated per-container annotations `container.apparmor.security.beta.kubernetes.io/
+//! <name>` and `container.seccomp.security.alpha.kubernetes.io/<name>` must agree with the
+//! fields when both are set (the API server's pod validation rejects a mismatch:
+//! `validateSeccompAnnotationsAndFields`, and its AppArmor counterpart since 1.30), so an
+//! existing one is rewritten to `localhost/<profile>`; none is added.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -40,23 +42,29 @@ pub(crate) fn patch(doc: &mut Json, path: &[PathSegment], name: &str, profiles: 
             "appArmorProfile".into(),
             json!({"type": "Localhost", "localhostProfile": p}),
         );
-        rewrite_annotation(doc, path, name, p);
+    }
+    if let Some(p) = &profiles.seccomp {
+        let key = format!("container.seccomp.security.alpha.kubernetes.io/{name}");
+        rewrite_annotation(doc, path, &key, p);
+    }
+    if let Some(p) = &profiles.apparmor {
+        let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
+        rewrite_annotation(doc, path, &key, p);
     }
     true
 }
 
 /// The pod's metadata is beside its spec: `<pod>.spec.containers[i]` → `<pod>.metadata`.
-fn rewrite_annotation(doc: &mut Json, path: &[PathSegment], name: &str, profile: &str) {
+fn rewrite_annotation(doc: &mut Json, path: &[PathSegment], key: &str, profile: &str) {
     let Some(pod) = path.len().checked_sub(3).map(|n| &path[..n]) else {
         return;
     };
     let mut meta_path = pod.to_vec();
     meta_path.push(PathSegment::Key("metadata".into()));
     meta_path.push(PathSegment::Key("annotations".into()));
-    let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
     if let Some(value) = pointer_mut(doc, &meta_path)
         .and_then(Json::as_object_mut)
-        .and_then(|a| a.get_mut(&key))
+        .and_then(|a| a.get_mut(key))
     {
         *value = Json::String(format!("localhost/{profile}"));
     }
@@ -79,6 +87,7 @@ mod tests {
             "spec": {"template": {
                 "metadata": {"annotations": {
                     "container.apparmor.security.beta.kubernetes.io/web": "runtime/default",
+                    "container.seccomp.security.alpha.kubernetes.io/web": "unconfined",
                     "other": "x"
                 }},
                 "spec": {"containers": [{"name": "web", "securityContext": {
@@ -106,6 +115,7 @@ mod tests {
             tpl["metadata"]["annotations"],
             json!({
                 "container.apparmor.security.beta.kubernetes.io/web": "localhost/cinch.default.web.web",
+                "container.seccomp.security.alpha.kubernetes.io/web": "localhost/cinch/default.web.web.json",
                 "other": "x"
             })
         );
