@@ -26,7 +26,7 @@ mod write;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::intent::{Container, ManifestFormat, Model, SourceRef, Workload, pointer_mut};
+use crate::intent::{Container, Manifest, ManifestFormat, Model, SourceRef, Workload, pointer_mut};
 use crate::output::{Naming, OutputTree};
 
 /// Folder of the output tree that holds the wired manifests.
@@ -69,11 +69,10 @@ pub fn emit(
         let mut documents = manifest.documents.clone();
         let mut notes = write::Notes::default();
         for &(w, c, src) in containers {
-            let stem = naming.container(&w.id, &c.name);
+            let who = format!("{} container {}", w.id, c.name);
             if c.privileged.value {
                 notes.skipped.push(format!(
-                    "{} container {}: privileged, so it runs unconfined whatever profile is named",
-                    w.id, c.name
+                    "{who}: privileged, so it runs unconfined whatever profile is named"
                 ));
                 diags.push(Diagnostic::note(
                     Code::Privileged,
@@ -86,69 +85,45 @@ pub fn emit(
                 ));
                 continue;
             }
-            let seccomp_file = format!("seccomp/{stem}.json");
-            let apparmor_file = format!("apparmor/{stem}");
-            let seccomp_json = tree.files.get(&seccomp_file);
-            let apparmor_text = tree.files.get(&apparmor_file);
-            let mut profiles = Profiles {
-                seccomp: None,
-                apparmor: apparmor_text.map(|_| format!("cinch.{stem}")),
-            };
-            match manifest.format {
+            let stem = naming.container(&w.id, &c.name);
+            let profiles = match manifest.format {
                 ManifestFormat::Kubernetes => {
-                    profiles.seccomp = seccomp_json.map(|_| format!("cinch/{stem}.json"));
-                    if spo {
-                        let objects = spo::objects(
-                            w,
-                            c,
-                            stem,
-                            &manifest.file,
-                            seccomp_json.map(Vec::as_slice),
-                            apparmor_text.map(Vec::as_slice),
-                        );
-                        if let Some(p) = &objects.seccomp_profile {
-                            profiles.seccomp = Some(p.clone());
-                        }
-                        notes.other.extend(objects.notes);
-                        if let Some(bytes) = objects.file {
-                            spo_files.insert(format!("{stem}.yaml"), bytes);
-                        }
-                    }
+                    kubernetes_profiles(w, c, stem, manifest, spo, tree, &mut notes, &mut spo_files)
                 }
-                ManifestFormat::Compose => {
-                    // From `wired/<rel>`'s directory up to the tree's root.
-                    let up = "../".repeat(rel.matches('/').count() + 1);
-                    profiles.seccomp = seccomp_json.map(|_| format!("{up}{seccomp_file}"));
-                }
-            }
+                ManifestFormat::Compose => compose_profiles(stem, &rel, tree),
+            };
             if profiles == Profiles::default() {
                 notes.skipped.push(format!(
-                    "{} container {}: no seccomp or AppArmor profile was generated for it",
-                    w.id, c.name
+                    "{who}: no seccomp or AppArmor profile was generated for it"
                 ));
                 continue;
             }
-            if profiles.seccomp.is_none() {
-                notes.partial.push(format!("{} container {}", w.id, c.name));
-            }
-            let Some(doc) = documents.get_mut(src.document) else {
+            let patched =
+                documents
+                    .get_mut(src.document)
+                    .is_some_and(|doc| match manifest.format {
+                        ManifestFormat::Kubernetes => {
+                            kubernetes::patch(doc, &src.path, &c.name, &profiles)
+                        }
+                        ManifestFormat::Compose => pointer_mut(doc, &src.path)
+                            .map(|service| compose::patch(service, &profiles))
+                            .is_some(),
+                    });
+            if !patched {
+                // The frontend recorded where the container is; not finding it is a bug.
+                notes
+                    .skipped
+                    .push(format!("{who}: not found at {src} (a bug in cinch)"));
                 continue;
-            };
-            let patched = match manifest.format {
-                ManifestFormat::Kubernetes => kubernetes::patch(doc, &src.path, &c.name, &profiles),
-                ManifestFormat::Compose => pointer_mut(doc, &src.path)
-                    .map(|service| compose::patch(service, &profiles))
-                    .is_some(),
-            };
-            if patched {
-                if let Some(p) = &profiles.seccomp {
-                    if p.starts_with(spo::OPERATOR_ROOT) {
-                        notes.seccomp_spo = true;
-                    } else {
-                        notes.seccomp_local = true;
-                    }
-                }
-                notes.apparmor |= profiles.apparmor.is_some();
+            }
+            match &profiles.seccomp {
+                Some(p) if p.starts_with(spo::OPERATOR_ROOT) => notes.seccomp_spo = true,
+                Some(_) => notes.seccomp_local = true,
+                None => notes.no_seccomp.push(who.clone()),
+            }
+            match &profiles.apparmor {
+                Some(_) => notes.apparmor = true,
+                None => notes.no_apparmor.push(who),
             }
         }
         let bytes = write::manifest(manifest, &documents, &notes, spo);
@@ -156,6 +131,62 @@ pub fn emit(
     }
     for (name, bytes) in spo_files {
         tree.insert(spo::DIR, &name, bytes);
+    }
+}
+
+/// A Kubernetes container's profiles: the files on the node (`cinch/<stem>.json`, relative to
+/// the kubelet's seccomp root, and `cinch.<stem>`), or with `spo` the operator's objects.
+#[allow(clippy::too_many_arguments)]
+fn kubernetes_profiles(
+    w: &Workload,
+    c: &Container,
+    stem: &str,
+    manifest: &Manifest,
+    spo: bool,
+    tree: &OutputTree,
+    notes: &mut write::Notes,
+    spo_files: &mut BTreeMap<String, Vec<u8>>,
+) -> Profiles {
+    let seccomp_json = tree.files.get(&format!("seccomp/{stem}.json"));
+    let apparmor_text = tree.files.get(&format!("apparmor/{stem}"));
+    let mut profiles = Profiles {
+        seccomp: seccomp_json.map(|_| format!("cinch/{stem}.json")),
+        apparmor: apparmor_text.map(|_| format!("cinch.{stem}")),
+    };
+    if spo {
+        let objects = spo::objects(
+            w,
+            c,
+            stem,
+            &manifest.file,
+            seccomp_json.map(Vec::as_slice),
+            apparmor_text.map(Vec::as_slice),
+        );
+        if objects.seccomp_profile.is_some() {
+            profiles.seccomp = objects.seccomp_profile;
+        }
+        notes.other.extend(objects.notes);
+        if let Some(bytes) = objects.file {
+            spo_files.insert(format!("{stem}.yaml"), bytes);
+        }
+    }
+    profiles
+}
+
+/// A Compose service's profiles: `seccomp=` a path from the wired file (`wired/<rel>`) back
+/// to the tree's `seccomp/`, `apparmor=cinch.<stem>`.
+fn compose_profiles(stem: &str, rel: &str, tree: &OutputTree) -> Profiles {
+    let up = "../".repeat(rel.matches('/').count() + 1);
+    let seccomp_file = format!("seccomp/{stem}.json");
+    Profiles {
+        seccomp: tree
+            .files
+            .contains_key(&seccomp_file)
+            .then(|| format!("{up}{seccomp_file}")),
+        apparmor: tree
+            .files
+            .contains_key(&format!("apparmor/{stem}"))
+            .then(|| format!("cinch.{stem}")),
     }
 }
 

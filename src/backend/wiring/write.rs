@@ -23,8 +23,10 @@ pub(crate) struct Notes {
     pub apparmor: bool,
     /// Containers left as they are, each with why.
     pub skipped: Vec<String>,
-    /// Containers wired to AppArmor only (no seccomp profile was generated).
-    pub partial: Vec<String>,
+    /// Containers wired without a seccomp profile (none was generated).
+    pub no_seccomp: Vec<String>,
+    /// Containers wired without an AppArmor profile (none was generated).
+    pub no_apparmor: Vec<String>,
     /// Anything else worth knowing (an SPO object that could not be made).
     pub other: Vec<String>,
 }
@@ -142,12 +144,19 @@ fn header(manifest: &Manifest, notes: &Notes, spo: bool) -> String {
     for s in &notes.other {
         let _ = writeln!(h, "# note: {}", comment_safe(s));
     }
-    if !notes.partial.is_empty() {
-        let _ = writeln!(
-            h,
-            "# AppArmor only (no seccomp profile was generated): {}",
-            comment_safe(&notes.partial.join(", "))
-        );
+    for (list, what) in [
+        (&notes.no_seccomp, "seccomp"),
+        (&notes.no_apparmor, "AppArmor"),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(
+                h,
+                "# no {what} profile was generated, so none is named, for:"
+            );
+            for who in list.iter() {
+                let _ = writeln!(h, "#   {}", comment_safe(who));
+            }
+        }
     }
     if !manifest.dropped_tags.is_empty() {
         let tags: Vec<String> = manifest
