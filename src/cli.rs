@@ -11,6 +11,7 @@ const EXAMPLES: &str = "\
 Examples:
   cinch inspect compose.yaml                 the intent cinch reads, as JSON
   cinch generate . -o profiles               seccomp, AppArmor and NetworkPolicy profiles
+  cinch generate . --wire                    and patched manifests using them (profiles/wired/)
   helm template ./chart | cinch generate -   from stdin
   cinch inspect Dockerfile --target runtime --build-arg VERSION=1.2
 
@@ -47,6 +48,9 @@ pub enum Command {
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
+    /// Generate profiles and wired copies of the manifests that use them (`generate
+    /// --wire`): DIR/wired/ holds each input file that declares a workload, patched.
+    Wire(GenerateArgs),
 }
 
 /// Which inputs to read and how.
@@ -70,6 +74,9 @@ pub struct InputArgs {
     /// Compose project name (default: `name:` in the file, else its directory's name).
     #[arg(long, value_name = "NAME")]
     pub project_name: Option<String>,
+    /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
+    #[arg(skip)]
+    pub keep_documents: bool,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +128,15 @@ pub struct ProfileArgs {
     /// name as value (default: `io.kompose.service`, as `kompose convert` labels them).
     #[arg(long = "compose-label", value_name = "KEY", value_parser = parse_label_key)]
     pub compose_label: Option<String>,
+    /// Also write patched copies of the manifests under DIR/wired/ that use the profiles:
+    /// Kubernetes `securityContext.seccompProfile`/`appArmorProfile`, Compose
+    /// `security_opt`. The input files are never changed.
+    #[arg(long)]
+    pub wire: bool,
+    /// Also write Security Profiles Operator SeccompProfile and AppArmorProfile objects
+    /// under DIR/spo/, and wire Kubernetes manifests to them (implies --wire).
+    #[arg(long)]
+    pub spo: bool,
 }
 
 fn parse_label_key(s: &str) -> Result<String, String> {

@@ -101,6 +101,10 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             Ok(0)
         }
         Command::Generate(args) => generate(&args, io),
+        Command::Wire(mut args) => {
+            args.profiles.wire = true;
+            generate(&args, io)
+        }
         Command::Check(args) => check(&args, io),
         Command::Diff(args) => diff(&args, io),
         Command::Explain(args) => explain(args, io),
@@ -185,6 +189,7 @@ pub fn load_model_in(
         project_name: args.project_name.clone(),
         env: env.clone(),
         profiles: args.profiles.clone(),
+        keep_documents: args.keep_documents,
     };
     let (dockerfiles, manifests): (Vec<_>, Vec<_>) = sources
         .iter()
@@ -282,6 +287,8 @@ pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -
 fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
     let mut opts = backend::Options {
         complain: args.complain,
+        wire: args.wire || args.spo,
+        spo: args.spo,
         ..backend::Options::default()
     };
     if !args.backends.is_empty() {
@@ -299,17 +306,32 @@ fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
 
 /// Load and render: the profile tree the inputs produce, in memory.
 fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Result<OutputTree> {
-    build_tree_in(None, input, profiles, io)
+    build_tree_in(None, input, profiles, None, io)
+}
+
+/// The tree `generate -o DIR` writes (wired Compose files name profiles relative to DIR).
+fn build_tree_for(
+    input: &InputArgs,
+    profiles: &ProfileArgs,
+    output: &std::path::Path,
+    io: &mut Io<'_>,
+) -> Result<OutputTree> {
+    build_tree_in(None, input, profiles, Some(output), io)
 }
 
 fn build_tree_in(
     root: Option<&std::path::Path>,
     input: &InputArgs,
     profiles: &ProfileArgs,
+    output: Option<&std::path::Path>,
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
-    let opts = backend_options(profiles)?;
-    let model = load_in(root, input, io)?;
+    let mut opts = backend_options(profiles)?;
+    opts.output_dir = output.map(std::path::Path::to_path_buf);
+    // Wiring patches copies of the source documents: only then are they kept.
+    let mut input = input.clone();
+    input.keep_documents |= profiles.wire || profiles.spo;
+    let model = load_in(root, &input, io)?;
     let mut diags = Diagnostics::new();
     let tree = render(&model, &opts, &mut diags);
     print_diagnostics(&diags, io.stderr);
@@ -320,7 +342,7 @@ fn build_tree_in(
 }
 
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree(&args.input, &args.profiles, io)?;
+    let tree = build_tree_for(&args.input, &args.profiles, &args.output, io)?;
     let color = match args.color {
         ColorChoice::Auto => io.color,
         ColorChoice::Always => true,
@@ -337,7 +359,7 @@ fn diff(args: &DiffArgs, io: &mut Io<'_>) -> Result<u8> {
     let (old, new) = match &args.git_base {
         Some(rev) => {
             let base = workflow::git::checkout(rev)?;
-            let old = build_tree_in(Some(&base.root), &args.input, &args.profiles, io)?;
+            let old = build_tree_in(Some(&base.root), &args.input, &args.profiles, None, io)?;
             (old, build_tree(&args.input, &args.profiles, io)?)
         }
         None => {
@@ -428,7 +450,7 @@ fn graph(args: &GraphArgs, io: &mut Io<'_>) -> Result<u8> {
 }
 
 fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree(&args.input, &args.profiles, io)?;
+    let tree = build_tree_for(&args.input, &args.profiles, &args.output, io)?;
     let report = output::write_tree(&args.output, &tree, output::WriteOptions::default())?;
     let _ = if report.unchanged {
         writeln!(

@@ -3,6 +3,7 @@
 
 pub mod apparmor;
 pub mod networkpolicy;
+pub mod wiring;
 
 use std::collections::BTreeSet;
 
@@ -42,6 +43,14 @@ pub struct Options {
     pub complain: bool,
     /// `--ingress-from`, `--dns`, `--default-deny`, `--compose-label`.
     pub networkpolicy: networkpolicy::Options,
+    /// Write patched manifests that use the profiles (`--wire`; needs the model's
+    /// `manifests`, see `frontend::Options::keep_documents`).
+    pub wire: bool,
+    /// Security Profiles Operator objects, and wiring to them (`--spo`).
+    pub spo: bool,
+    /// The output directory as given (`-o`), so wired Compose files can name profiles
+    /// relative to the original project directory.
+    pub output_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -50,6 +59,9 @@ impl Default for Options {
             backends: Backend::ALL.iter().copied().collect(),
             complain: false,
             networkpolicy: networkpolicy::Options::default(),
+            wire: false,
+            spo: false,
+            output_dir: None,
         }
     }
 }
@@ -78,5 +90,16 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
                 networkpolicy::emit(model, &opts.networkpolicy, &naming, tree, diags);
             }
         }
+    }
+    // Last: wiring names the profiles the backends above put into the tree.
+    if opts.wire || opts.spo {
+        wiring::emit(
+            model,
+            opts.spo,
+            opts.output_dir.as_deref(),
+            &naming,
+            tree,
+            diags,
+        );
     }
 }

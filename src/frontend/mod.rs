@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::{SourceFile, SourceKind};
-use crate::intent::Fragment;
+use crate::intent::{Fragment, Manifest, ManifestFormat, PathSegment, SourceRef, Syntax};
+use crate::yaml::json::{Schema, to_json};
 use crate::yaml::{self, Document, Node};
 
 /// Options that change how sources are read (from the command line).
@@ -36,6 +37,10 @@ pub struct Options {
     /// Compose profiles to activate (`--profile`); empty: every service, whatever its
     /// profiles (DESIGN.md §8).
     pub profiles: Vec<String>,
+    /// Keep each manifest's documents and where each container is declared
+    /// (`Model::manifests`, `Container::source`): wiring patches copies of them. Off by
+    /// default: it costs memory and time, and nothing else needs it.
+    pub keep_documents: bool,
 }
 
 /// What a YAML document is, judged by its top-level keys.
@@ -89,15 +94,36 @@ fn lower_yaml(
     let mut fragment = Fragment::default();
     let mut kubernetes = Vec::new();
     let mut any = false;
-    for doc in docs {
-        match sniff(&doc.root) {
+    let kinds: Vec<DocKind> = docs.iter().map(|d| sniff(&d.root)).collect();
+    if opts.keep_documents {
+        fragment.manifests.extend(keep(src, &docs, &kinds));
+    }
+    for (i, (doc, kind)) in docs.iter().zip(&kinds).enumerate() {
+        match kind {
             DocKind::Compose => {
                 any = true;
-                fragment.extend(compose::lower(src, &doc, opts, diags));
+                let mut f = compose::lower(src, doc, opts, diags);
+                if opts.keep_documents {
+                    // A Compose workload is one service, declared at `services.<name>`.
+                    for w in &mut f.workloads {
+                        let path = vec![
+                            PathSegment::Key("services".into()),
+                            PathSegment::Key(w.name.clone()),
+                        ];
+                        for c in &mut w.containers {
+                            c.source = Some(SourceRef {
+                                file: src.display.clone(),
+                                document: i,
+                                path: path.clone(),
+                            });
+                        }
+                    }
+                }
+                fragment.extend(f);
             }
             DocKind::Kubernetes => {
                 any = true;
-                kubernetes.push(doc);
+                kubernetes.push((i, &doc.root));
             }
             DocKind::Empty => {}
             DocKind::Unknown => {
@@ -117,8 +143,7 @@ fn lower_yaml(
         }
     }
     if !kubernetes.is_empty() {
-        let roots: Vec<&Node> = kubernetes.iter().map(|d| &d.root).collect();
-        fragment.extend(kubernetes::lower(src, &roots, opts, diags));
+        fragment.extend(kubernetes::lower(src, &kubernetes, opts, diags));
     }
     if !any {
         diags.push(Diagnostic::note(
@@ -129,4 +154,48 @@ fn lower_yaml(
         ));
     }
     fragment
+}
+
+/// The documents of a Compose or Kubernetes file as generic values, typed for the tool that
+/// reads the file (`yaml::json`): go-yaml v3 for Compose (compose-go), go-yaml v2 for
+/// Kubernetes (kubectl). The Compose tree is the one *before* `${VAR}` interpolation, so a
+/// patched copy keeps `${VAR}` and never bakes in this machine's environment.
+fn keep(src: &SourceFile, docs: &[Document], kinds: &[DocKind]) -> Option<Manifest> {
+    let format = if kinds.contains(&DocKind::Compose) {
+        ManifestFormat::Compose
+    } else if kinds.contains(&DocKind::Kubernetes) {
+        ManifestFormat::Kubernetes
+    } else {
+        return None;
+    };
+    let schema = match format {
+        ManifestFormat::Compose => Schema::Yaml12,
+        ManifestFormat::Kubernetes => Schema::Yaml11,
+    };
+    let mut documents = Vec::with_capacity(docs.len());
+    let mut dropped_tags = Vec::new();
+    for d in docs {
+        let c = to_json(&d.root, schema);
+        documents.push(c.value);
+        dropped_tags.extend(c.dropped_tags);
+    }
+    // JSON is YAML too; a file whose first character opens a JSON object or array is
+    // written back as JSON (`kubectl get -o json`, generated manifests).
+    let syntax = match src
+        .text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next()
+    {
+        Some('{' | '[') if documents.len() == 1 => Syntax::Json,
+        _ => Syntax::Yaml,
+    };
+    Some(Manifest {
+        file: src.display.clone(),
+        format,
+        syntax,
+        documents,
+        dropped_tags,
+    })
 }

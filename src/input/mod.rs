@@ -374,6 +374,11 @@ fn walk(
             if SKIP_DIRS.contains(&name.as_str()) || (name.starts_with('.') && name.len() > 1) {
                 continue;
             }
+            // cinch's own output tree (it holds the list of generated files): its wired
+            // manifests and NetworkPolicies are not inputs, or every run would read the last.
+            if entry.path().join(crate::output::MANIFEST).is_file() {
+                continue;
+            }
             walk(&entry.path(), &child_display, depth + 1, found, diags);
         } else if let Some(kind) = kind_from_name(&name) {
             if meta.file_type().is_symlink() {

@@ -77,6 +77,10 @@ pub struct Container {
     /// `healthcheck:`), kept for `explain`; backends ignore them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overridden_probes: Vec<Probe>,
+    /// Where the manifest declares this container (only with
+    /// `frontend::Options::keep_documents`; `None` for a lone Dockerfile). Not printed.
+    #[serde(skip)]
+    pub source: Option<super::SourceRef>,
 }
 
 impl Container {
@@ -111,6 +115,7 @@ impl Container {
             onbuild: Vec::new(),
             explicit: Explicit::default(),
             overridden_probes: Vec::new(),
+            source: None,
         }
     }
 

@@ -11,6 +11,7 @@ mod container;
 mod explicit;
 mod image;
 mod provenance;
+mod source;
 mod user;
 mod workload;
 
@@ -26,6 +27,7 @@ pub use container::{
 pub use explicit::{Allow, Egress, Explicit, ExtraSyscall};
 pub use image::{ImageRef, Runtime};
 pub use provenance::{Fact, Location, Overridden, Provenance, layer};
+pub use source::{Manifest, ManifestFormat, PathSegment, SourceRef, Syntax, pointer_mut};
 pub use user::User;
 pub use workload::{
     HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference, ReferenceKind,
@@ -48,6 +50,10 @@ pub struct Model {
     /// ConfigMaps, used to resolve references; not printed (their values are in `env`).
     #[serde(skip)]
     pub config_maps: Vec<ConfigMap>,
+    /// The source documents, sorted by file; only when `frontend::Options::keep_documents`
+    /// asked for them (wiring). Not printed.
+    #[serde(skip)]
+    pub manifests: Vec<Manifest>,
 }
 
 impl Model {
@@ -66,6 +72,7 @@ pub struct Fragment {
     pub services: Vec<Service>,
     pub routes: Vec<Route>,
     pub config_maps: Vec<ConfigMap>,
+    pub manifests: Vec<Manifest>,
 }
 
 impl Fragment {
@@ -74,5 +81,6 @@ impl Fragment {
         self.services.extend(other.services);
         self.routes.extend(other.routes);
         self.config_maps.extend(other.config_maps);
+        self.manifests.extend(other.manifests);
     }
 }

@@ -37,7 +37,9 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         services: all.services,
         routes: all.routes,
         config_maps: all.config_maps,
+        manifests: all.manifests,
     };
+    model.manifests.sort_by(|a, b| a.file.cmp(&b.file));
     model
         .workloads
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));

@@ -9,6 +9,8 @@
 //! serde_norway is still what we *write* YAML with.
 
 pub mod de;
+pub mod emit;
+pub mod json;
 mod load;
 mod node;
 

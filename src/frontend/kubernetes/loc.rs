@@ -4,6 +4,7 @@
 //! A field that is absent (a default) points at its nearest written ancestor, so every
 //! provenance has a real line — also inside a `List` (paths start `items[3].`) and after `---`.
 
+use crate::intent::PathSegment;
 use crate::yaml::{Mark, Node};
 
 #[derive(Clone, Debug)]
@@ -83,6 +84,24 @@ impl<'a> Loc<'a> {
     pub fn line(&self) -> u32 {
         self.mark.line
     }
+
+    /// The path as segments (`items[2].spec.containers[0]` → `items`, 2, `spec`, …), for
+    /// `Container::source`. Only for paths built from field names, which hold no `.` or
+    /// `[` (not for paths through annotation or label keys).
+    pub fn segments(&self) -> Vec<PathSegment> {
+        let mut out = Vec::new();
+        for part in self.path.split('.').filter(|p| !p.is_empty()) {
+            let mut pieces = part.split('[');
+            if let Some(key) = pieces.next().filter(|k| !k.is_empty()) {
+                out.push(PathSegment::Key(key.to_owned()));
+            }
+            for idx in pieces {
+                let n = idx.trim_end_matches(']').parse().unwrap_or(usize::MAX);
+                out.push(PathSegment::Index(n));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -115,5 +134,16 @@ mod tests {
         assert_eq!(root.key("spec").line(), 3, "a collection points at its key");
         let item = Loc::root(&docs[1].root, "items[2]").key("spec");
         assert_eq!(item.path, "items[2].spec");
+        let c = item.key("containers").idx(0);
+        assert_eq!(
+            c.segments(),
+            vec![
+                PathSegment::Key("items".into()),
+                PathSegment::Index(2),
+                PathSegment::Key("spec".into()),
+                PathSegment::Key("containers".into()),
+                PathSegment::Index(0),
+            ]
+        );
     }
 }

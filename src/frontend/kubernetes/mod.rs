@@ -41,6 +41,8 @@ pub(crate) struct Ctx<'d> {
     pub file: Arc<str>,
     pub opts: &'d Options,
     pub diags: &'d mut Diagnostics,
+    /// Index of the document being lowered in its file's stream (for `Container::source`).
+    pub document: usize,
 }
 
 impl Ctx<'_> {
@@ -166,10 +168,11 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Lower the Kubernetes documents of one source (each has `apiVersion` and `kind`).
+/// Lower the Kubernetes documents of one source (each has `apiVersion` and `kind`), each
+/// with its index in the file's stream.
 pub fn lower(
     src: &SourceFile,
-    docs: &[&Node],
+    docs: &[(usize, &Node)],
     opts: &Options,
     diags: &mut Diagnostics,
 ) -> Fragment {
@@ -177,9 +180,11 @@ pub fn lower(
         file: Arc::clone(&src.display),
         opts,
         diags,
+        document: 0,
     };
     let mut fragment = Fragment::default();
-    for doc in docs {
+    for (index, doc) in docs {
+        ctx.document = *index;
         documents::object(&mut ctx, doc, "", None, &mut fragment, 0);
     }
     fragment

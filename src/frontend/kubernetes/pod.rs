@@ -9,7 +9,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::diag::Code;
 use crate::frontend::explicit;
-use crate::intent::{ContainerRole, Explicit, Fact, NetworkMode, Workload, WorkloadKind};
+use crate::intent::{
+    ContainerRole, Explicit, Fact, NetworkMode, SourceRef, Workload, WorkloadKind,
+};
 
 use super::security::PodSecurity;
 use super::{Ctx, Loc, container, names, references, volumes};
@@ -109,6 +111,14 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
             w.network
                 .references
                 .extend(references::collect(ctx, &lowered, &loc));
+            let mut lowered = lowered;
+            if ctx.opts.keep_documents {
+                lowered.source = Some(SourceRef {
+                    file: ctx.file.clone(),
+                    document: ctx.document,
+                    path: loc.segments(),
+                });
+            }
             w.containers.push(lowered);
         }
     }

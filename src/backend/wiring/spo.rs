@@ -1,0 +1,341 @@
+//! Security Profiles Operator objects (kubernetes-sigs/security-profiles-operator): one file
+//! `spo/<stem>.yaml` per Kubernetes container with a `SeccompProfile` and an
+//! `AppArmorProfile`, made from the profiles already in the tree, so the operator installs
+//! on every node exactly what cinch generated and explains.
+//!
+//! Fields used, from SPO's Go types:
+//! - `SeccompProfile`, `security-profiles-operator.x-k8s.io/v1beta1`
+//!   (`api/seccompprofile/v1beta1`), namespaced: `spec.defaultAction`,
+//!   `spec.architectures`, `spec.flags`, and `spec.syscalls[]` with `names`, `action`,
+//!   `errnoRet` (an integer in current releases) and `args[]` (`index`, `value`,
+//!   `valueTwo`, `op`) — the same fields as the Docker/containerd profile in
+//!   `seccomp/<stem>.json`, copied one to one. Not used: `baseProfileName` (the profile is
+//!   complete; a base would widen it) and `listenerPath`/`listenerMetadata` (no seccomp
+//!   agent). The JSON's per-rule `comment` has no field here: the reasons stay in
+//!   `seccomp/<stem>.json`. A profile with `defaultErrnoRet` other than EPERM, or with
+//!   `includes`/`excludes`/`archMap`, has no exact SPO form and gets no object. Pods name it
+//!   as `operator/<namespace>/<name>.json` (SPO installation-usage.md, "Apply a seccomp
+//!   profile to a pod").
+//! - `AppArmorProfile`, `security-profiles-operator.x-k8s.io/v1alpha1`: SPO has no v1beta1
+//!   of this kind (`api/apparmorprofile` has v1alpha1 and, in the newest releases, v1). Field
+//!   `spec.policy`: the profile text of `apparmor/<stem>` as is; SPO requires the profile
+//!   name inside it to equal `metadata.name`, which it does (`cinch.<stem>`). Not used:
+//!   `spec.abstract`, SPO's allow-list form, which cannot say `deny` or signal, ptrace and
+//!   mount rules, and whose read-only paths add `deny … wlk` that would override cinch's
+//!   writable mounts below them. Releases that serve only `abstract` reject `policy` at
+//!   `kubectl apply`: loudly, never a different profile. No namespace: profiles load per
+//!   node, and newer releases make the kind cluster-scoped.
+//!
+//! Both names must be DNS-1123 subdomains (`metadata.name`); a container whose name is not
+//! gets no objects and stays wired to the files on the node.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::intent::{Container, Workload};
+use crate::yaml::emit::to_yaml;
+
+use super::write::comment_safe;
+
+/// Folder of the output tree that holds the objects.
+pub const DIR: &str = "spo";
+
+/// Where SPO installs seccomp profiles, relative to the kubelet's seccomp root.
+pub const OPERATOR_ROOT: &str = "operator/";
+
+pub const API_VERSION_SECCOMP: &str = "security-profiles-operator.x-k8s.io/v1beta1";
+pub const API_VERSION_APPARMOR: &str = "security-profiles-operator.x-k8s.io/v1alpha1";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Object<Spec> {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: Spec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub namespace: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeccompSpec {
+    pub default_action: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub architectures: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub syscalls: Vec<Syscall>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub flags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Syscall {
+    pub names: Vec<String>,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub errno_ret: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub args: Vec<Arg>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Arg {
+    pub index: u64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub value: u64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub value_two: u64,
+    pub op: String,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppArmorSpec {
+    pub policy: String,
+}
+
+/// What SPO gives one container.
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    /// The seccomp `localhostProfile` naming the SeccompProfile, when there is one.
+    pub seccomp_profile: Option<String>,
+    /// `spo/<stem>.yaml`, when any object was made.
+    pub file: Option<Vec<u8>>,
+    /// Why an object could not be made.
+    pub notes: Vec<String>,
+}
+
+pub(crate) fn objects(
+    w: &Workload,
+    c: &Container,
+    stem: &str,
+    manifest: &str,
+    seccomp_json: Option<&[u8]>,
+    apparmor_text: Option<&[u8]>,
+) -> Objects {
+    let mut out = Objects::default();
+    let name = format!("cinch.{stem}");
+    if !is_dns1123_subdomain(&name) {
+        out.notes.push(format!(
+            "{} container {}: `{name}` is not a valid Kubernetes object name, so no Security Profiles Operator objects; the profiles on the nodes are named instead",
+            w.id, c.name
+        ));
+        return out;
+    }
+    let mut docs: Vec<Json> = Vec::new();
+    if let Some(bytes) = seccomp_json {
+        match seccomp_spec(bytes) {
+            Ok(spec) => {
+                let obj = Object {
+                    api_version: API_VERSION_SECCOMP.into(),
+                    kind: "SeccompProfile".into(),
+                    metadata: Metadata {
+                        name: name.clone(),
+                        namespace: Some(w.namespace.clone()),
+                    },
+                    spec,
+                };
+                docs.push(serde_json::to_value(obj).unwrap_or_default());
+                out.seccomp_profile =
+                    Some(format!("{OPERATOR_ROOT}{}/{name}.json", w.namespace));
+            }
+            Err(why) => out.notes.push(format!(
+                "{} container {}: no SeccompProfile object ({why}); the profile on the nodes is named instead",
+                w.id, c.name
+            )),
+        }
+    }
+    if let Some(bytes) = apparmor_text {
+        let obj = Object {
+            api_version: API_VERSION_APPARMOR.into(),
+            kind: "AppArmorProfile".into(),
+            metadata: Metadata {
+                name: name.clone(),
+                namespace: None,
+            },
+            spec: AppArmorSpec {
+                policy: String::from_utf8_lossy(bytes).into_owned(),
+            },
+        };
+        docs.push(serde_json::to_value(obj).unwrap_or_default());
+    }
+    if docs.is_empty() {
+        return out;
+    }
+    let mut reasons = Vec::new();
+    if out.seccomp_profile.is_some() {
+        reasons.push(format!("seccomp/{stem}.json"));
+    }
+    if apparmor_text.is_some() {
+        reasons.push(format!("apparmor/{stem}"));
+    }
+    let mut text = format!(
+        "# Security Profiles Operator objects for {} container {}, generated by cinch from {}; do not edit.\n# Apply with kubectl apply -f; the reason of every rule is in {}.\n",
+        comment_safe(&w.id),
+        comment_safe(&c.name),
+        comment_safe(manifest),
+        reasons.join(" and "),
+    );
+    for d in &docs {
+        text.push_str("---\n");
+        text.push_str(&to_yaml(d));
+    }
+    out.file = Some(text.into_bytes());
+    out
+}
+
+/// The Docker/containerd profile JSON as an SPO spec, field by field; `Err` when it holds
+/// something SPO cannot say.
+fn seccomp_spec(bytes: &[u8]) -> Result<SeccompSpec, String> {
+    let v: Json = serde_json::from_slice(bytes).map_err(|e| format!("unreadable: {e}"))?;
+    let obj = v.as_object().ok_or("not a JSON object")?;
+    for key in ["archMap", "listenerPath"] {
+        if obj.contains_key(key) {
+            return Err(format!("`{key}` has no SeccompProfile field"));
+        }
+    }
+    if let Some(errno) = obj.get("defaultErrnoRet").and_then(Json::as_u64)
+        && errno != 1
+    {
+        return Err(format!(
+            "defaultErrnoRet {errno}: a SeccompProfile's default SCMP_ACT_ERRNO returns EPERM (1)"
+        ));
+    }
+    let strings = |v: Option<&Json>| -> Vec<String> {
+        v.and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut syscalls = Vec::new();
+    for s in obj
+        .get("syscalls")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for key in ["includes", "excludes"] {
+            if s.get(key)
+                .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+            {
+                return Err(format!("a rule with `{key}` has no SeccompProfile form"));
+            }
+        }
+        let mut args = Vec::new();
+        for a in s.get("args").and_then(Json::as_array).into_iter().flatten() {
+            let num = |k: &str| a.get(k).and_then(Json::as_u64).unwrap_or(0);
+            args.push(Arg {
+                index: num("index"),
+                value: num("value"),
+                value_two: num("valueTwo"),
+                op: a
+                    .get("op")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+        }
+        syscalls.push(Syscall {
+            names: strings(s.get("names")),
+            action: s
+                .get("action")
+                .and_then(Json::as_str)
+                .ok_or("a rule without an action")?
+                .to_owned(),
+            errno_ret: s.get("errnoRet").and_then(Json::as_u64),
+            args,
+        });
+    }
+    Ok(SeccompSpec {
+        default_action: obj
+            .get("defaultAction")
+            .and_then(Json::as_str)
+            .ok_or("no defaultAction")?
+            .to_owned(),
+        architectures: strings(obj.get("architectures")),
+        syscalls,
+        flags: strings(obj.get("flags")),
+    })
+}
+
+/// Kubernetes `metadata.name` for most kinds (apimachinery `IsDNS1123Subdomain`): at most
+/// 253 characters of `[a-z0-9.-]`, each dot-separated label starting and ending with a
+/// letter or digit.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn docker_profile_fields_map_one_to_one() {
+        let docker = json!({
+            "defaultAction": "SCMP_ACT_ERRNO",
+            "defaultErrnoRet": 1,
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"],
+            "syscalls": [
+                {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW", "comment": "runtime minimum"},
+                {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]},
+                {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}
+            ]
+        });
+        let spec = seccomp_spec(docker.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&spec).unwrap(),
+            json!({
+                "defaultAction": "SCMP_ACT_ERRNO",
+                "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"],
+                "syscalls": [
+                    {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+                    {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]},
+                    {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn what_spo_cannot_say_gets_no_object() {
+        let enosys = json!({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38});
+        assert!(seccomp_spec(enosys.to_string().as_bytes()).is_err());
+        let includes = json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_PTRACE"]}}
+        ]});
+        assert!(seccomp_spec(includes.to_string().as_bytes()).is_err());
+        assert!(seccomp_spec(b"[]").is_err());
+    }
+
+    #[test]
+    fn object_names_follow_dns1123() {
+        assert!(is_dns1123_subdomain("cinch.default.web.app"));
+        assert!(!is_dns1123_subdomain("cinch.default.web.app~2"));
+        assert!(!is_dns1123_subdomain("cinch.Web"));
+        assert!(!is_dns1123_subdomain("cinch..a"));
+        assert!(!is_dns1123_subdomain(&"a".repeat(254)));
+    }
+}

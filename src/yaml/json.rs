@@ -1,0 +1,321 @@
+//! The marked tree as a generic JSON value, typed the way the tool that reads the file
+//! types it: what wiring patches and writes back (`backend::wiring`).
+//!
+//! A plain scalar's type depends on the YAML library that reads it, and the wired copy must
+//! mean to that reader what the original meant:
+//! - Kubernetes manifests are read by kubectl and the API machinery through
+//!   `sigs.k8s.io/yaml`, i.e. go-yaml v2, a YAML 1.1 resolver: `yes`/`no`/`on`/`off`/`y`/`n`
+//!   are booleans there ([`Schema::Yaml11`]).
+//! - Compose files are read by compose-go with go-yaml v3, whose resolver knows only
+//!   `true`/`false` as booleans ([`Schema::Yaml12`]); `privileged: yes` reaches Compose as
+//!   the string `yes`, which Compose then converts.
+//!
+//! Both resolvers read numbers alike (go-yaml `resolve.go`): underscores removed, then Go's
+//! `strconv.ParseInt(s, 0, 64)`, so `0x1F`, `0o17`, `0b101` *and* a leading-zero `0644`
+//! (octal, 420: Kubernetes' `defaultMode: 0644`) are integers; else a float of the form
+//! `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, or `.inf`/`.nan`. This departs
+//! from the YAML 1.2 core schema (where `0644` is 644) on purpose: the readers do.
+//! Quoted and block scalars are strings; a core tag (`!!str`, `!!int`, …) decides over the
+//! style. Other tags (Compose `!reset`, `!override`) have no JSON form: the value is kept
+//! and the tag reported in `dropped_tags`. Anchors, aliases and merge keys were resolved by
+//! the loader, so the value is the expanded document.
+
+use serde_json::{Map, Number, Value as Json};
+
+use super::node::{Node, Style, Value};
+
+/// Which resolver types plain scalars (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// go-yaml v2 (kubectl, `sigs.k8s.io/yaml`).
+    Yaml11,
+    /// go-yaml v3 (compose-go).
+    Yaml12,
+}
+
+/// A converted document and the local tags it carried (which JSON cannot hold).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Converted {
+    pub value: Json,
+    /// `(line, tag)` of each non-core tag dropped, in document order.
+    pub dropped_tags: Vec<(u32, String)>,
+}
+
+/// Convert one document.
+pub fn to_json(node: &Node, schema: Schema) -> Converted {
+    let mut dropped = Vec::new();
+    let value = convert(node, schema, &mut dropped);
+    Converted {
+        value,
+        dropped_tags: dropped,
+    }
+}
+
+fn convert(node: &Node, schema: Schema, dropped: &mut Vec<(u32, String)>) -> Json {
+    let core = node.tag.as_deref().and_then(core_tag);
+    if let Some(tag) = node.tag.as_deref()
+        && core.is_none()
+    {
+        dropped.push((node.line(), tag.to_owned()));
+    }
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Seq(items) => {
+            Json::Array(items.iter().map(|n| convert(n, schema, dropped)).collect())
+        }
+        Value::Map(entries) => {
+            let mut map = Map::new();
+            for (k, v) in entries {
+                map.insert(key_text(k), convert(v, schema, dropped));
+            }
+            Json::Object(map)
+        }
+        Value::Scalar(s) => match core {
+            Some(CoreTag::Str) => Json::String(s.text.clone()),
+            Some(CoreTag::Int | CoreTag::Float | CoreTag::Bool | CoreTag::Null) => {
+                resolve_plain(&s.text, schema).unwrap_or_else(|| Json::String(s.text.clone()))
+            }
+            Some(CoreTag::Collection) | None if s.style == Style::Plain => {
+                resolve_plain(&s.text, schema).unwrap_or_else(|| Json::String(s.text.clone()))
+            }
+            Some(CoreTag::Collection) | None => Json::String(s.text.clone()),
+        },
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CoreTag {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+    /// `!!map`, `!!seq`, …: core, but they change nothing about a value.
+    Collection,
+}
+
+/// `!!str` and friends (the loader keeps the tag as `tag:yaml.org,2002:str`).
+fn core_tag(tag: &str) -> Option<CoreTag> {
+    let suffix = tag
+        .strip_prefix("tag:yaml.org,2002:")
+        .or_else(|| tag.strip_prefix("!!"))?;
+    match suffix {
+        "str" | "binary" | "timestamp" => Some(CoreTag::Str),
+        "int" => Some(CoreTag::Int),
+        "float" => Some(CoreTag::Float),
+        "bool" => Some(CoreTag::Bool),
+        "null" => Some(CoreTag::Null),
+        "map" | "seq" | "omap" | "set" | "merge" | "value" => Some(CoreTag::Collection),
+        _ => None,
+    }
+}
+
+/// JSON keys are strings: a scalar key is its text, a null key is empty, a collection key
+/// (rare, `? [a, b]`) its compact JSON.
+fn key_text(k: &Node) -> String {
+    match &k.value {
+        Value::Scalar(s) => s.text.clone(),
+        Value::Null => String::new(),
+        Value::Seq(_) | Value::Map(_) => {
+            let mut ignored = Vec::new();
+            convert(k, Schema::Yaml12, &mut ignored).to_string()
+        }
+    }
+}
+
+/// What a plain scalar is to the reader; `None`: a string.
+fn resolve_plain(text: &str, schema: Schema) -> Option<Json> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Json::Null),
+        "true" | "True" | "TRUE" => return Some(Json::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Json::Bool(false)),
+        _ => {}
+    }
+    if schema == Schema::Yaml11 {
+        match text {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+                return Some(Json::Bool(true));
+            }
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+                return Some(Json::Bool(false));
+            }
+            _ => {}
+        }
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => {
+            // JSON has no infinity or NaN; the text stays (and is quoted when written).
+            return None;
+        }
+        _ => {}
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    if let Some(n) = go_parse_int(&plain) {
+        return Some(Json::Number(n));
+    }
+    if is_go_yaml_float(&plain) {
+        return plain
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Json::Number);
+    }
+    None
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` as go-yaml does: an
+/// optional sign, then `0x`/`0o`/`0b` or a leading `0` (octal) or decimal digits.
+fn go_parse_int(s: &str) -> Option<Number> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        let v = i64::try_from(magnitude)
+            .ok()
+            .map(|m| -m)
+            .or((magnitude == 1u64 << 63).then_some(i64::MIN))?;
+        Some(Number::from(v))
+    } else {
+        Some(Number::from(magnitude))
+    }
+}
+
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_go_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::load;
+
+    fn one(text: &str, schema: Schema) -> Json {
+        let docs = load(text).unwrap();
+        to_json(&docs[0].root, schema).value
+    }
+
+    #[test]
+    fn plain_scalars_are_typed_like_go_yaml() {
+        let text = "a: 8080\nb: '8080'\nc: 0644\nd: 0x1F\ne: 1_000\nf: 1.5\ng: 1e3\nh: ~\ni: true\nj: yes\nk: \"yes\"\nl: 08\nm: .inf\nn: -0b11\no: 1.2.3\np: |\n  x\n";
+        let v11 = one(text, Schema::Yaml11);
+        assert_eq!(v11["a"], 8080);
+        assert_eq!(v11["b"], "8080");
+        assert_eq!(v11["c"], 420, "a leading zero is octal to go-yaml");
+        assert_eq!(v11["d"], 31);
+        assert_eq!(v11["e"], 1000);
+        assert_eq!(v11["f"], 1.5);
+        assert_eq!(v11["g"], 1000.0);
+        assert_eq!(v11["h"], Json::Null);
+        assert_eq!(v11["i"], true);
+        assert_eq!(v11["j"], true, "YAML 1.1: yes is a boolean");
+        assert_eq!(v11["k"], "yes");
+        assert_eq!(v11["l"], 8.0, "not octal, but a float to go-yaml");
+        assert_eq!(v11["m"], ".inf");
+        assert_eq!(v11["n"], -3);
+        assert_eq!(v11["o"], "1.2.3");
+        assert_eq!(v11["p"], "x\n");
+        let v12 = one(text, Schema::Yaml12);
+        assert_eq!(v12["j"], "yes", "go-yaml v3: yes is a string");
+        assert_eq!(v12["c"], 420);
+    }
+
+    #[test]
+    fn tags_decide_and_local_tags_are_reported() {
+        let docs = load("a: !!str 12\nb: !!int '7'\nc: !reset null\nd: !override [1]\n").unwrap();
+        let c = to_json(&docs[0].root, Schema::Yaml12);
+        assert_eq!(c.value["a"], "12");
+        assert_eq!(c.value["b"], 7);
+        assert_eq!(c.value["c"], Json::Null);
+        assert_eq!(c.value["d"], serde_json::json!([1]));
+        assert_eq!(
+            c.dropped_tags,
+            vec![(3, "!reset".to_owned()), (4, "!override".to_owned())]
+        );
+    }
+
+    #[test]
+    fn merge_keys_and_aliases_are_expanded() {
+        let v = one(
+            "base: &b {x: 1, y: 2}\nitem:\n  <<: *b\n  y: 3\n",
+            Schema::Yaml12,
+        );
+        assert_eq!(v["item"], serde_json::json!({"x": 1, "y": 3}));
+    }
+
+    #[test]
+    fn integers_at_the_edges() {
+        assert_eq!(
+            go_parse_int("18446744073709551615"),
+            Some(Number::from(u64::MAX))
+        );
+        assert_eq!(
+            go_parse_int("-9223372036854775808"),
+            Some(Number::from(i64::MIN))
+        );
+        assert_eq!(go_parse_int("-9223372036854775809"), None);
+        assert_eq!(go_parse_int("0"), Some(Number::from(0)));
+        assert_eq!(go_parse_int("09"), None);
+        assert!(is_go_yaml_float("-.5e+3"));
+        assert!(!is_go_yaml_float("1.2.3"));
+        assert!(!is_go_yaml_float("e3"));
+    }
+}
