@@ -29,8 +29,13 @@ pub fn comment_safe(s: &str) -> String {
     out
 }
 
+/// Through JSON and our YAML writer rather than `serde_norway::to_string`: serde_norway
+/// leaves `yes`/`on`/`no`-like strings unquoted (YAML 1.2), and kubectl's YAML 1.1 reader
+/// would turn a label value `on` into a boolean and reject the policy.
 fn yaml(object: &NetworkPolicy) -> Result<String, Error> {
-    serde_norway::to_string(object).map_err(|e| Error::Internal(format!("NetworkPolicy YAML: {e}")))
+    let json = serde_json::to_value(object)
+        .map_err(|e| Error::Internal(format!("NetworkPolicy YAML: {e}")))?;
+    Ok(crate::yaml::emit::to_yaml(&json))
 }
 
 /// The file for one workload's policy.
