@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::Backend;
+use crate::backend::seccomp::Arch;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -75,6 +76,10 @@ pub struct GenerateArgs {
     /// Emit profiles that log violations instead of blocking them (rollout mode).
     #[arg(long)]
     pub complain: bool,
+    /// Architectures the seccomp profiles cover (repeatable or comma-separated; default:
+    /// amd64 and arm64). amd64 includes the x86 and x32 ABIs, arm64 32-bit arm.
+    #[arg(long = "arch", value_enum, value_name = "ARCH", value_delimiter = ',')]
+    pub arches: Vec<Arch>,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

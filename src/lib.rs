@@ -145,6 +145,9 @@ fn backend_options(args: &GenerateArgs) -> backend::Options {
     if !args.backends.is_empty() {
         opts.backends = args.backends.iter().copied().collect();
     }
+    if !args.arches.is_empty() {
+        opts.arches = args.arches.iter().copied().collect();
+    }
     opts
 }
 

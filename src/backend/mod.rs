@@ -1,6 +1,8 @@
 //! Backends: intent model → typed profiles, each rule with its reason, rendered into the
 //! output tree. A backend never parses manifests; it reads only the model.
 
+pub mod seccomp;
+
 use std::collections::BTreeSet;
 
 use crate::diag::Diagnostics;
@@ -33,6 +35,8 @@ pub struct Options {
     pub backends: BTreeSet<Backend>,
     /// Emit profiles that log instead of deny (`--complain`).
     pub complain: bool,
+    /// Architectures seccomp profiles cover (`--arch`; default amd64 and arm64).
+    pub arches: BTreeSet<seccomp::Arch>,
 }
 
 impl Default for Options {
@@ -40,6 +44,7 @@ impl Default for Options {
         Options {
             backends: Backend::ALL.iter().copied().collect(),
             complain: false,
+            arches: seccomp::Arch::ALL.iter().copied().collect(),
         }
     }
 }
@@ -49,8 +54,15 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
     let naming = Naming::new(model);
     for backend in &opts.backends {
         match backend {
+            Backend::Seccomp => {
+                let sopts = seccomp::Options {
+                    arches: opts.arches.clone(),
+                    complain: opts.complain,
+                };
+                seccomp::emit(model, &sopts, &naming, tree, diags);
+            }
             // Each backend lands with its own issue; until then it contributes no files.
-            Backend::Seccomp | Backend::Apparmor | Backend::Networkpolicy => {
+            Backend::Apparmor | Backend::Networkpolicy => {
                 let _ = (&naming, &tree, &diags);
             }
         }
