@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::backend::Backend;
 use crate::backend::networkpolicy::{DnsChoice, PeerSpec};
+use crate::backend::seccomp::Arch;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -137,6 +138,10 @@ pub struct ProfileArgs {
     /// under DIR/spo/, and wire Kubernetes manifests to them (implies --wire).
     #[arg(long)]
     pub spo: bool,
+    /// Architectures the seccomp profiles cover (repeatable or comma-separated; default:
+    /// amd64 and arm64). amd64 includes the x86 and x32 ABIs, arm64 32-bit arm.
+    #[arg(long = "arch", value_enum, value_name = "ARCH", value_delimiter = ',')]
+    pub arches: Vec<Arch>,
 }
 
 fn parse_label_key(s: &str) -> Result<String, String> {

@@ -301,6 +301,9 @@ fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
     if let Some(key) = &args.compose_label {
         np.compose_label = key.clone();
     }
+    if !args.arches.is_empty() {
+        opts.arches = args.arches.iter().copied().collect();
+    }
     Ok(opts)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod apparmor;
 pub mod networkpolicy;
+pub mod seccomp;
 pub mod wiring;
 
 use std::collections::BTreeSet;
@@ -51,6 +52,8 @@ pub struct Options {
     /// The output directory as given (`-o`), so wired Compose files can name profiles
     /// relative to the original project directory.
     pub output_dir: Option<std::path::PathBuf>,
+    /// Architectures seccomp profiles cover (`--arch`; default amd64 and arm64).
+    pub arches: BTreeSet<seccomp::Arch>,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             wire: false,
             spo: false,
             output_dir: None,
+            arches: seccomp::Arch::ALL.iter().copied().collect(),
         }
     }
 }
@@ -82,9 +86,12 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
                     ));
                 }
             }
-            // Each backend lands with its own issue; until then it contributes no files.
             Backend::Seccomp => {
-                let _ = (&naming, &tree, &diags);
+                let sopts = seccomp::Options {
+                    arches: opts.arches.clone(),
+                    complain: opts.complain,
+                };
+                seccomp::emit(model, &sopts, &naming, tree, diags);
             }
             Backend::Networkpolicy => {
                 networkpolicy::emit(model, &opts.networkpolicy, &naming, tree, diags);

@@ -1,0 +1,84 @@
+//! `seccomp-probe`: attempt calls a confined web server must not make and print, for each,
+//! `NAME ERRNO` (0 when the call succeeded). The calls fail harmlessly or are no-ops when
+//! they are allowed (a mount on a path that does not exist, attaching to a pid that does not
+//! exist, an invalid bpf or keyctl command, a new UTS namespace for this short-lived
+//! process), so the errno tells who answered: seccomp's EPERM (1) or the kernel.
+//! Run it through `seccomp-run`; `setuid` is the raw syscall (no glibc thread broadcast).
+
+/// Run one call and return 0 or the errno it failed with.
+fn probe(call: impl FnOnce() -> i64) -> i32 {
+    if call() < 0 {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(-1)
+    } else {
+        0
+    }
+}
+
+/// A named call to attempt.
+type Probe = (&'static str, Box<dyn FnOnce() -> i64>);
+
+fn main() {
+    let probes: [Probe; 8] = [
+        (
+            "getpid",
+            Box::new(|| unsafe { libc::syscall(libc::SYS_getpid) }),
+        ),
+        (
+            "mount",
+            Box::new(|| unsafe {
+                let target = c"/nonexistent/cinch-probe";
+                libc::mount(
+                    c"cinch-probe".as_ptr(),
+                    target.as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    0,
+                    std::ptr::null(),
+                ) as i64
+            }),
+        ),
+        (
+            "unshare",
+            Box::new(|| unsafe { libc::unshare(libc::CLONE_NEWUTS) as i64 }),
+        ),
+        (
+            "ptrace",
+            Box::new(|| unsafe {
+                libc::ptrace(
+                    libc::PTRACE_ATTACH,
+                    999_999_999 as libc::pid_t,
+                    0usize,
+                    0usize,
+                )
+            }),
+        ),
+        (
+            "setuid",
+            Box::new(|| unsafe { libc::syscall(libc::SYS_setuid, 0) }),
+        ),
+        (
+            "bpf",
+            Box::new(|| unsafe {
+                libc::syscall(libc::SYS_bpf, 0x7fff_i64, std::ptr::null::<u8>(), 0)
+            }),
+        ),
+        (
+            "keyctl",
+            Box::new(|| unsafe { libc::syscall(libc::SYS_keyctl, 9999_i64, 0, 0, 0, 0) }),
+        ),
+        (
+            "socket_packet",
+            Box::new(|| unsafe {
+                let fd = libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0);
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+                fd as i64
+            }),
+        ),
+    ];
+    let mut out = String::new();
+    for (name, call) in probes {
+        out.push_str(&format!("{name} {}\n", probe(call)));
+    }
+    print!("{out}");
+}
