@@ -150,9 +150,15 @@ fn complain(w: &Workload, c: &Container, opts: &Options) -> Option<Provenance> {
         .map(|f| f.at.clone())
 }
 
-/// `testdata/x/compose.yaml (service web)`.
+/// `testdata/x/compose.yaml (workload shop/web, container web)`: the same words as the
+/// AppArmor and NetworkPolicy headers, so `diff`/`explain` group a workload's profiles.
 fn source(w: &Workload, c: &Container) -> String {
-    format!("{} ({})", w.at.file().unwrap_or("<inputs>"), describe(w, c))
+    format!(
+        "{} (workload {}, container {})",
+        w.at.file().unwrap_or("<inputs>"),
+        w.id,
+        c.name
+    )
 }
 
 fn describe(w: &Workload, c: &Container) -> String {
