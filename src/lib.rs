@@ -194,19 +194,40 @@ pub fn load_model_in(
     let (dockerfiles, manifests): (Vec<_>, Vec<_>) = sources
         .iter()
         .partition(|s| s.kind == input::SourceKind::Dockerfile);
-    let mut fragments: Vec<_> = manifests
-        .iter()
-        .map(|src| frontend::lower(src, &opts, diags))
-        .collect();
+    let mut fragments = lower_all(&manifests, &opts, diags);
     let built = link_builds(&mut fragments, &sources, diags);
-    for src in dockerfiles {
-        // A Dockerfile a Compose service builds is read there, with the service's args.
-        if src.canonical.as_ref().is_some_and(|p| built.contains(p)) {
-            continue;
-        }
-        fragments.push(frontend::lower(src, &opts, diags));
-    }
+    // A Dockerfile a Compose service builds was read there, with the service's args.
+    let lone: Vec<&input::SourceFile> = dockerfiles
+        .into_iter()
+        .filter(|src| !src.canonical.as_ref().is_some_and(|p| built.contains(p)))
+        .collect();
+    fragments.extend(lower_all(&lone, &opts, diags));
     resolve::resolve(fragments, diags)
+}
+
+/// Every source through its frontend. Sources are independent (a frontend never looks at
+/// another source), so they are lowered in parallel; results keep the sources' order.
+fn lower_all(
+    sources: &[&input::SourceFile],
+    opts: &frontend::Options,
+    diags: &mut Diagnostics,
+) -> Vec<intent::Fragment> {
+    use rayon::prelude::*;
+    let results: Vec<(intent::Fragment, Diagnostics)> = sources
+        .par_iter()
+        .map(|src| {
+            let mut d = Diagnostics::new();
+            let f = frontend::lower(src, opts, &mut d);
+            (f, d)
+        })
+        .collect();
+    results
+        .into_iter()
+        .map(|(f, d)| {
+            diags.extend(d);
+            f
+        })
+        .collect()
 }
 
 /// Compose `build:` → read the Dockerfile it names and layer the service over its target
@@ -279,7 +300,16 @@ pub fn generate_from_bytes(
 
 /// Every profile for the model, in memory.
 pub fn render(model: &Model, opts: &backend::Options, diags: &mut Diagnostics) -> OutputTree {
-    let mut tree = OutputTree::new();
+    render_into(model, opts, OutputTree::new(), diags)
+}
+
+/// Every profile for the model, into `tree` (in memory, or spilling into a stage).
+pub fn render_into(
+    model: &Model,
+    opts: &backend::Options,
+    mut tree: OutputTree,
+    diags: &mut Diagnostics,
+) -> OutputTree {
     backend::emit(model, opts, &mut tree, diags);
     tree
 }
@@ -312,16 +342,6 @@ fn build_tree(input: &InputArgs, profiles: &ProfileArgs, io: &mut Io<'_>) -> Res
     build_tree_in(None, input, profiles, None, io)
 }
 
-/// The tree `generate -o DIR` writes (wired Compose files name profiles relative to DIR).
-fn build_tree_for(
-    input: &InputArgs,
-    profiles: &ProfileArgs,
-    output: &std::path::Path,
-    io: &mut Io<'_>,
-) -> Result<OutputTree> {
-    build_tree_in(None, input, profiles, Some(output), io)
-}
-
 fn build_tree_in(
     root: Option<&std::path::Path>,
     input: &InputArgs,
@@ -329,23 +349,50 @@ fn build_tree_in(
     output: Option<&std::path::Path>,
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
+    let (model, opts) = prepare(root, input, profiles, output, io)?;
+    render_checked(&model, &opts, OutputTree::new(), io)
+}
+
+/// Read the inputs and check the options: everything before the first profile is made, so
+/// that bad input is reported before the output directory is touched. `output`: the
+/// directory the tree will be written to (wired Compose files name profiles relative to it).
+fn prepare(
+    root: Option<&std::path::Path>,
+    input: &InputArgs,
+    profiles: &ProfileArgs,
+    output: Option<&std::path::Path>,
+    io: &mut Io<'_>,
+) -> Result<(Model, backend::Options)> {
     let mut opts = backend_options(profiles)?;
     opts.output_dir = output.map(std::path::Path::to_path_buf);
     // Wiring patches copies of the source documents: only then are they kept.
     let mut input = input.clone();
     input.keep_documents |= profiles.wire || profiles.spo;
     let model = load_in(root, &input, io)?;
+    Ok((model, opts))
+}
+
+/// Render into `tree` (in memory, or spilling into a stage); errors end the run.
+fn render_checked(
+    model: &Model,
+    opts: &backend::Options,
+    tree: OutputTree,
+    io: &mut Io<'_>,
+) -> Result<OutputTree> {
     let mut diags = Diagnostics::new();
-    let tree = render(&model, &opts, &mut diags);
+    let tree = render_into(model, opts, tree, &mut diags);
     print_diagnostics(&diags, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
+    }
+    if let Some(e) = tree.error() {
+        return Err(Error::Output(e.to_owned()));
     }
     Ok(tree)
 }
 
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree_for(&args.input, &args.profiles, &args.output, io)?;
+    let tree = build_tree_in(None, &args.input, &args.profiles, Some(&args.output), io)?;
     let color = match args.color {
         ColorChoice::Auto => io.color,
         ColorChoice::Always => true,
@@ -374,9 +421,9 @@ fn diff(args: &DiffArgs, io: &mut Io<'_>) -> Result<u8> {
             let side = |path: &str, io: &mut Io<'_>| -> Result<OutputTree> {
                 let dir = std::path::Path::new(path);
                 if !args.as_inputs && dir.join(output::MANIFEST).is_file() {
-                    Ok(OutputTree {
-                        files: output::read_generated(dir)?,
-                    })
+                    let mut tree = OutputTree::new();
+                    tree.files = output::read_generated(dir)?;
+                    Ok(tree)
                 } else {
                     let input = InputArgs {
                         inputs: vec![path.to_owned()],
@@ -453,14 +500,25 @@ fn graph(args: &GraphArgs, io: &mut Io<'_>) -> Result<u8> {
 }
 
 fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree_for(&args.input, &args.profiles, &args.output, io)?;
-    let report = output::write_tree(&args.output, &tree, output::WriteOptions::default())?;
+    // Files go into a stage beside the output directory as they are rendered (not held in
+    // memory), and the stage is swapped in at the end; on any error it is removed.
+    let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    let staging = std::sync::Arc::new(output::Staging::begin(&args.output)?);
+    let tree = OutputTree::spilling(std::sync::Arc::clone(&staging));
+    let mut tree = render_checked(&model, &opts, tree, io)?;
+    drop(model);
+    let files: std::collections::BTreeSet<String> =
+        std::mem::take(&mut tree.files).into_keys().collect();
+    drop(tree);
+    let staging = std::sync::Arc::try_unwrap(staging)
+        .map_err(|_| Error::Internal("the output stage is still in use".into()))?;
+    let report = staging.finish(&files, output::WriteOptions::default())?;
     let _ = if report.unchanged {
         writeln!(
             io.stderr,
             "cinch: {} is up to date ({} files)",
             args.output.display(),
-            tree.len()
+            files.len()
         )
     } else {
         writeln!(

@@ -1,6 +1,11 @@
 //! The `cinch` binary: the real process I/O handed to `cinch::run`, its result turned into
 //! the exit code. Everything else lives in the library, so it can be tested in-process.
 
+/// mimalloc: cinch allocates many small strings (provenance, rule text); glibc's malloc spent
+/// a quarter of a 10,000-workload run in malloc/free, mimalloc about a third of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let mut io = cinch::Io {
         stdin: &mut std::io::stdin().lock(),

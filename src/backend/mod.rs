@@ -8,6 +8,8 @@ pub mod wiring;
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::intent::Model;
 use crate::output::{Naming, OutputTree};
@@ -73,10 +75,16 @@ impl Default for Options {
 /// Run the selected backends over the model, adding their files to `tree`.
 pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Diagnostics) {
     let naming = Naming::new(model);
-    for backend in &opts.backends {
+    // The backends read the model and write disjoint folders: they run at the same time,
+    // each into its own tree and diagnostics, merged afterwards in a fixed order (so the
+    // result does not depend on which finished first).
+    let run = |backend: Backend| -> (OutputTree, Diagnostics) {
+        let mut tree = tree.child();
+        let mut diags = Diagnostics::new();
         match backend {
             Backend::Apparmor => {
-                if let Err(e) = apparmor::emit(model, opts.complain, &naming, tree, diags) {
+                if let Err(e) = apparmor::emit(model, opts.complain, &naming, &mut tree, &mut diags)
+                {
                     // Not the input's fault: the embedded template failed (a bug in cinch).
                     diags.push(Diagnostic::error(
                         Code::Output,
@@ -91,12 +99,19 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
                     arches: opts.arches.clone(),
                     complain: opts.complain,
                 };
-                seccomp::emit(model, &sopts, &naming, tree, diags);
+                seccomp::emit(model, &sopts, &naming, &mut tree, &mut diags);
             }
             Backend::Networkpolicy => {
-                networkpolicy::emit(model, &opts.networkpolicy, &naming, tree, diags);
+                networkpolicy::emit(model, &opts.networkpolicy, &naming, &mut tree, &mut diags);
             }
         }
+        (tree, diags)
+    };
+    let selected: Vec<Backend> = opts.backends.iter().copied().collect();
+    let results: Vec<(OutputTree, Diagnostics)> = selected.into_par_iter().map(run).collect();
+    for (t, d) in results {
+        tree.absorb(t);
+        diags.extend(d);
     }
     // Last: wiring names the profiles the backends above put into the tree.
     if opts.wire || opts.spo {

@@ -202,7 +202,7 @@ impl CapabilitySet {
 mod tests {
     use super::*;
 
-    fn p(s: &str) -> Provenance {
+    fn p(s: &'static str) -> Provenance {
         Provenance::baseline(s)
     }
 

@@ -86,7 +86,6 @@ pub struct Container {
 impl Container {
     /// A container with nothing declared: every fact at its runtime default.
     pub fn new(name: impl Into<String>, role: ContainerRole) -> Self {
-        let default = |what: &str| Provenance::baseline(format!("runtime default: {what}"));
         Container {
             name: name.into(),
             role,
@@ -98,10 +97,19 @@ impl Container {
             probes: Vec::new(),
             user: None,
             run_as_non_root: None,
-            privileged: Fact::new(false, default("not privileged")),
-            no_new_privileges: Fact::new(false, default("privilege escalation allowed")),
+            privileged: Fact::new(
+                false,
+                Provenance::baseline("runtime default: not privileged"),
+            ),
+            no_new_privileges: Fact::new(
+                false,
+                Provenance::baseline("runtime default: privilege escalation allowed"),
+            ),
             capabilities: CapabilitySet::runtime_default(),
-            read_only_root: Fact::new(false, default("writable root filesystem")),
+            read_only_root: Fact::new(
+                false,
+                Provenance::baseline("runtime default: writable root filesystem"),
+            ),
             mounts: Vec::new(),
             listens: Vec::new(),
             env: BTreeMap::new(),

@@ -4,6 +4,7 @@
 //! baseline ("runtime default capabilities"). `explain`, the `comment` of a seccomp entry and
 //! the comments in AppArmor and NetworkPolicy output all print it with `Display`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -45,49 +46,63 @@ impl PartialOrd for Location {
 }
 
 /// Where a fact comes from.
+///
+/// Small and cheap to clone (an `Arc` or a borrowed string): every fact, rule and note
+/// carries one, and a 10,000-workload model holds millions of them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Provenance {
-    Manifest {
-        #[serde(flatten)]
-        at: Location,
-        /// Further places the value passed through: the line that set a substituted
-        /// variable, the `extends` base a field came from, the Service a peer was found by.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        via: Vec<Location>,
-    },
+    Manifest(Arc<Cited>),
+    /// Most baselines are fixed text: borrowed, so the many facts that share one (every
+    /// container's default capabilities) cost no allocation.
     Baseline {
-        baseline: String,
+        baseline: Cow<'static, str>,
     },
 }
 
+/// A place in a manifest, and the places its value passed through.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Cited {
+    #[serde(flatten)]
+    pub at: Location,
+    /// Further places the value passed through: the line that set a substituted
+    /// variable, the `extends` base a field came from, the Service a peer was found by.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<Location>,
+}
+
 impl Provenance {
+    /// A citation of `at` (and `via`).
+    pub fn cited(at: Location, via: Vec<Location>) -> Self {
+        Provenance::Manifest(Arc::new(Cited { at, via }))
+    }
+
     pub fn manifest(file: &Arc<str>, mark: Mark, field: impl Into<String>) -> Self {
-        Provenance::Manifest {
-            at: Location {
+        Provenance::cited(
+            Location {
                 file: Arc::clone(file),
                 line: mark.line,
                 column: (mark.column > 0).then_some(mark.column),
                 field: field.into(),
             },
-            via: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
     /// A whole line (Dockerfile instructions): no column.
     pub fn line(file: &Arc<str>, line: u32, field: impl Into<String>) -> Self {
-        Provenance::Manifest {
-            at: Location {
+        Provenance::cited(
+            Location {
                 file: Arc::clone(file),
                 line,
                 column: None,
                 field: field.into(),
             },
-            via: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
-    pub fn baseline(name: impl Into<String>) -> Self {
+    pub fn baseline(name: impl Into<Cow<'static, str>>) -> Self {
         Provenance::Baseline {
             baseline: name.into(),
         }
@@ -95,18 +110,25 @@ impl Provenance {
 
     /// Add a place the value passed through.
     pub fn via(mut self, loc: &Provenance) -> Self {
-        if let (Provenance::Manifest { via, .. }, Provenance::Manifest { at, via: more }) =
-            (&mut self, loc)
-        {
-            via.push(at.clone());
-            via.extend(more.iter().cloned());
+        if let (Provenance::Manifest(mine), Provenance::Manifest(theirs)) = (&mut self, loc) {
+            let mine = Arc::make_mut(mine);
+            mine.via.push(theirs.at.clone());
+            mine.via.extend(theirs.via.iter().cloned());
         }
         self
     }
 
+    /// The places the value passed through (empty for a baseline).
+    pub fn vias(&self) -> &[Location] {
+        match self {
+            Provenance::Manifest(c) => &c.via,
+            Provenance::Baseline { .. } => &[],
+        }
+    }
+
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Provenance::Manifest { at, .. } => Some(at),
+            Provenance::Manifest(c) => Some(&c.at),
             Provenance::Baseline { .. } => None,
         }
     }
@@ -134,7 +156,8 @@ impl fmt::Display for Location {
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Provenance::Manifest { at, via } => {
+            Provenance::Manifest(c) => {
+                let (at, via) = (&c.at, &c.via);
                 write!(f, "{at}")?;
                 for v in via {
                     write!(f, " via {v}")?;

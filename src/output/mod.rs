@@ -9,21 +9,60 @@ mod naming;
 mod writer;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use naming::{MAX_STEM, Naming, sanitize};
 pub use writer::{
-    MANIFEST, WriteOptions, WriteReport, generated_files, is_safe_relative, read_generated,
-    write_tree,
+    MANIFEST, Staging, WriteOptions, WriteReport, generated_files, is_safe_relative,
+    read_generated, write_tree,
 };
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Every generated file by relative path. In memory by default; a tree made with
+/// [`OutputTree::spilling`] writes each file into a [`Staging`] directory as soon as it is
+/// inserted and keeps only its path (a 10,000-workload tree is ~200 MB of text).
+#[derive(Clone, Debug, Default)]
 pub struct OutputTree {
+    /// Path → bytes (empty for a spilled file).
     pub files: BTreeMap<String, Vec<u8>>,
+    spill: Option<Arc<Staging>>,
+    /// The first error writing a spilled file (disk full, …); reported after rendering.
+    error: Option<String>,
 }
+
+impl PartialEq for OutputTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Eq for OutputTree {}
 
 impl OutputTree {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tree whose files go straight into `staging`.
+    pub fn spilling(staging: Arc<Staging>) -> Self {
+        OutputTree {
+            spill: Some(staging),
+            ..Self::default()
+        }
+    }
+
+    /// An empty tree that spills where this one does (one per backend, merged with `absorb`).
+    pub fn child(&self) -> Self {
+        OutputTree {
+            spill: self.spill.clone(),
+            ..Self::default()
+        }
+    }
+
+    pub fn absorb(&mut self, other: OutputTree) {
+        self.files.extend(other.files);
+        if self.error.is_none() {
+            self.error = other.error;
+        }
     }
 
     /// Add a file at `dir/name`. `name` must already be sanitized (it comes from `Naming`).
@@ -35,8 +74,31 @@ impl OutputTree {
             !rel.contains(['\r', '\n']),
             "output path with a line break {rel:?}"
         );
+        let bytes = match &self.spill {
+            Some(staging) => {
+                if let Err(e) = staging.write(&rel, &bytes) {
+                    self.error.get_or_insert_with(|| e.to_string());
+                }
+                Vec::new()
+            }
+            None => bytes,
+        };
         let previous = self.files.insert(rel.clone(), bytes);
         assert!(previous.is_none(), "two backends wrote {rel}");
+    }
+
+    /// A file's bytes, from memory or (spilled) from the stage.
+    pub fn read(&self, rel: &str) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let bytes = self.files.get(rel)?;
+        match &self.spill {
+            Some(staging) => staging.read(rel).map(std::borrow::Cow::Owned),
+            None => Some(std::borrow::Cow::Borrowed(bytes)),
+        }
+    }
+
+    /// The first error writing a spilled file, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
     }
 
     pub fn len(&self) -> usize {

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::diag::{Error, Result};
 
@@ -86,147 +87,227 @@ pub fn read_generated(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
 
 /// Replace the generated part of `dir` with `tree`, atomically.
 pub fn write_tree(dir: &Path, tree: &OutputTree, opts: WriteOptions) -> Result<WriteReport> {
-    for rel in tree.files.keys() {
+    let staging = Staging::begin(dir)?;
+    for (rel, bytes) in &tree.files {
+        staging.write(rel, bytes)?;
+    }
+    staging.finish(tree.files.keys(), opts)
+}
+
+/// What a user left in the output directory (copied into the stage), by relative path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UserEntry {
+    Dir,
+    File,
+    Symlink,
+}
+
+/// A new output tree being built beside the target. Files are written into it as they are
+/// produced (from several threads: `write` takes `&self`); `finish` swaps it in. Dropped
+/// without `finish`, it is removed and the target is left as it was.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    stage: PathBuf,
+    exists: bool,
+    /// Files the previous run generated (its manifest).
+    old: BTreeSet<String>,
+    /// What the user had in the directory: it is carried over, and nothing may be written
+    /// over it or through it.
+    user: BTreeMap<String, UserEntry>,
+    /// Directories of the stage already created or checked.
+    dirs: Mutex<BTreeSet<String>>,
+    /// Held until the swap: concurrent runs on one target serialize here.
+    _lock: fs::File,
+}
+
+impl Staging {
+    /// Lock the target's parent, check the target, create the stage, carry the user's files
+    /// over.
+    pub fn begin(dir: &Path) -> Result<Staging> {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = dir
+            .file_name()
+            .ok_or_else(|| Error::Output(format!("{} is not a directory name", dir.display())))?
+            .to_string_lossy()
+            .into_owned();
+        fs::create_dir_all(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
+        let lock =
+            fs::File::open(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
+        lock.lock()
+            .map_err(|e| Error::io(format!("lock {}", parent.display()), e))?;
+        let exists = match fs::symlink_metadata(dir) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::Output(format!(
+                    "{} is a symlink; pass the directory it points to",
+                    dir.display()
+                )));
+            }
+            Ok(m) if !m.is_dir() => {
+                return Err(Error::Output(format!(
+                    "{} exists and is not a directory",
+                    dir.display()
+                )));
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        let old = if exists {
+            generated_files(dir)?
+        } else {
+            BTreeSet::new()
+        };
+        let stage = parent.join(format!(".{name}.cinch-stage-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&stage);
+        fs::create_dir(&stage).map_err(|e| Error::io(stage.display().to_string(), e))?;
+        let mut staging = Staging {
+            dir: dir.to_path_buf(),
+            stage,
+            exists,
+            old,
+            user: BTreeMap::new(),
+            dirs: Mutex::new(BTreeSet::new()),
+            _lock: lock,
+        };
+        if exists {
+            let mut user = BTreeMap::new();
+            copy_user_files(dir, &staging.stage, "", &staging.old, &mut user)?;
+            staging.user = user;
+        }
+        Ok(staging)
+    }
+
+    /// Write one generated file into the stage.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         if !is_safe_relative(rel) || rel == MANIFEST {
             return Err(Error::Internal(format!("unsafe output path {rel:?}")));
         }
-    }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = dir
-        .file_name()
-        .ok_or_else(|| Error::Output(format!("{} is not a directory name", dir.display())))?
-        .to_string_lossy()
-        .into_owned();
-    fs::create_dir_all(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
-    let lock = fs::File::open(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
-    lock.lock()
-        .map_err(|e| Error::io(format!("lock {}", parent.display()), e))?;
-
-    let exists = match fs::symlink_metadata(dir) {
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(Error::Output(format!(
-                "{} is a symlink; pass the directory it points to",
-                dir.display()
-            )));
-        }
-        Ok(m) if !m.is_dir() => {
-            return Err(Error::Output(format!(
-                "{} exists and is not a directory",
-                dir.display()
-            )));
-        }
-        Ok(_) => true,
-        Err(_) => false,
-    };
-    let old = if exists {
-        generated_files(dir)?
-    } else {
-        BTreeSet::new()
-    };
-
-    // Nothing to do when the generated files are already exactly these.
-    if exists && old.len() == tree.files.len() && old.iter().eq(tree.files.keys()) {
-        let current = read_generated(dir)?;
-        if current.len() == tree.files.len() && current.iter().zip(&tree.files).all(|(a, b)| a == b)
-        {
-            return Ok(WriteReport {
-                written: 0,
-                removed: Vec::new(),
-                unchanged: true,
-            });
-        }
-    }
-
-    let stage = parent.join(format!(".{name}.cinch-stage-{}", std::process::id()));
-    let result = stage_and_swap(dir, &stage, exists, &old, tree, opts);
-    // The staging path holds either the half-built tree (failure) or the old tree (after
-    // an exchange); either way it goes.
-    let _ = fs::remove_dir_all(&stage);
-    result
-}
-
-fn stage_and_swap(
-    dir: &Path,
-    stage: &Path,
-    exists: bool,
-    old: &BTreeSet<String>,
-    tree: &OutputTree,
-    opts: WriteOptions,
-) -> Result<WriteReport> {
-    let _ = fs::remove_dir_all(stage);
-    fs::create_dir(stage).map_err(|e| Error::io(stage.display().to_string(), e))?;
-    if exists {
-        copy_user_files(dir, stage, "", old)?;
-    }
-    for (rel, bytes) in &tree.files {
-        let path = stage.join(rel);
-        if let Ok(m) = fs::symlink_metadata(&path) {
-            let what = if m.file_type().is_symlink() {
-                "a symlink"
-            } else {
-                "a file"
+        if let Some(kind) = self.user.get(rel) {
+            let what = match kind {
+                UserEntry::Symlink => "a symlink",
+                UserEntry::File | UserEntry::Dir => "a file",
             };
             return Err(Error::Output(format!(
                 "{}: {what} cinch did not generate is in the way of a profile; move it away",
-                dir.join(rel).display()
+                self.dir.join(rel).display()
             )));
         }
-        if let Some(p) = path.parent() {
-            create_dirs_no_symlinks(stage, p, dir)?;
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            self.create_dirs(parent)?;
         }
+        let path = self.stage.join(rel);
         let mut f =
             fs::File::create_new(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
         f.write_all(bytes)
-            .map_err(|e| Error::io(path.display().to_string(), e))?;
+            .map_err(|e| Error::io(path.display().to_string(), e))
     }
-    let mut manifest = String::from(MANIFEST_HEADER);
-    for rel in tree.files.keys() {
-        manifest.push_str(rel);
-        manifest.push('\n');
+
+    /// A file written into the stage.
+    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        fs::read(self.stage.join(rel)).ok()
     }
-    fs::write(stage.join(MANIFEST), manifest).map_err(|e| Error::io("manifest", e))?;
-    if opts.fail_before_swap {
-        return Err(Error::Output("simulated failure before the swap".into()));
+
+    /// Create `rel` (a directory path) in the stage, refusing to pass through a symlink or
+    /// file a user left there: a generated file must never land outside the output directory.
+    fn create_dirs(&self, rel: &str) -> Result<()> {
+        let mut done = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if done.contains(rel) {
+            return Ok(());
+        }
+        let mut prefix = String::new();
+        for comp in rel.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(comp);
+            if done.contains(&prefix) {
+                continue;
+            }
+            match self.user.get(&prefix) {
+                Some(UserEntry::Dir) => {}
+                Some(UserEntry::File | UserEntry::Symlink) => {
+                    return Err(Error::Output(format!(
+                        "{} is not a directory cinch can write into (a symlink or file is in the way)",
+                        self.dir.join(&prefix).display()
+                    )));
+                }
+                None => {
+                    let p = self.stage.join(&prefix);
+                    fs::create_dir(&p).map_err(|e| Error::io(p.display().to_string(), e))?;
+                }
+            }
+            done.insert(prefix.clone());
+        }
+        Ok(())
     }
-    swap(stage, dir, exists)?;
-    let removed = old
-        .iter()
-        .filter(|r| !tree.files.contains_key(*r))
-        .cloned()
-        .collect();
-    Ok(WriteReport {
-        written: tree.files.len(),
-        removed,
-        unchanged: false,
-    })
+
+    /// Record the generated files in the manifest and swap the stage in — unless the target
+    /// already holds exactly these files, byte for byte (then it is left untouched).
+    pub fn finish<'a>(
+        self,
+        files: impl IntoIterator<Item = &'a String>,
+        opts: WriteOptions,
+    ) -> Result<WriteReport> {
+        let files: BTreeSet<&String> = files.into_iter().collect();
+        if self.exists && self.old.len() == files.len() && self.old.iter().eq(files.iter().copied())
+        {
+            let same = files.iter().all(|rel| {
+                match (fs::read(self.stage.join(rel)), fs::read(self.dir.join(rel))) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                }
+            });
+            if same {
+                return Ok(WriteReport {
+                    written: 0,
+                    removed: Vec::new(),
+                    unchanged: true,
+                });
+            }
+        }
+        let mut manifest = String::from(MANIFEST_HEADER);
+        for rel in &files {
+            manifest.push_str(rel);
+            manifest.push('\n');
+        }
+        fs::write(self.stage.join(MANIFEST), manifest).map_err(|e| Error::io("manifest", e))?;
+        if opts.fail_before_swap {
+            return Err(Error::Output("simulated failure before the swap".into()));
+        }
+        swap(&self.stage, &self.dir, self.exists)?;
+        let removed = self
+            .old
+            .iter()
+            .filter(|r| !files.contains(r))
+            .cloned()
+            .collect();
+        Ok(WriteReport {
+            written: files.len(),
+            removed,
+            unchanged: false,
+        })
+    }
 }
 
-/// Create `p` (inside `stage`) refusing to pass through a symlink a user left there: a
-/// generated file must never land outside the output directory.
-fn create_dirs_no_symlinks(stage: &Path, p: &Path, dir: &Path) -> Result<()> {
-    let rel = p.strip_prefix(stage).unwrap_or(p);
-    let mut cur = stage.to_path_buf();
-    for comp in rel.components() {
-        cur.push(comp);
-        match fs::symlink_metadata(&cur) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => {
-                return Err(Error::Output(format!(
-                    "{} is not a directory cinch can write into (a symlink or file is in the way)",
-                    dir.join(cur.strip_prefix(stage).unwrap_or(&cur)).display()
-                )));
-            }
-            Err(_) => fs::create_dir(&cur).map_err(|e| Error::io(cur.display().to_string(), e))?,
-        }
+impl Drop for Staging {
+    /// The stage holds either a half-built tree (failure) or, after an exchange, the old
+    /// tree; either way it goes.
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.stage);
     }
-    Ok(())
 }
 
 /// Copy everything under `from` that cinch did not generate into `to`.
-fn copy_user_files(from: &Path, to: &Path, rel: &str, generated: &BTreeSet<String>) -> Result<()> {
+fn copy_user_files(
+    from: &Path,
+    to: &Path,
+    rel: &str,
+    generated: &BTreeSet<String>,
+    user: &mut BTreeMap<String, UserEntry>,
+) -> Result<()> {
     let entries = fs::read_dir(from).map_err(|e| Error::io(from.display().to_string(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(from.display().to_string(), e))?;
@@ -248,17 +329,19 @@ fn copy_user_files(from: &Path, to: &Path, rel: &str, generated: &BTreeSet<Strin
                 fs::read_link(&src).map_err(|e| Error::io(src.display().to_string(), e))?;
             std::os::unix::fs::symlink(&target, &dst)
                 .map_err(|e| Error::io(dst.display().to_string(), e))?;
+            user.insert(child_rel, UserEntry::Symlink);
         } else if meta.is_dir() {
             fs::create_dir(&dst).map_err(|e| Error::io(dst.display().to_string(), e))?;
-            copy_user_files(&src, &dst, &child_rel, generated)?;
+            let before = user.len();
+            copy_user_files(&src, &dst, &child_rel, generated, user)?;
             // A directory that only held generated files is left out of the new tree.
-            if fs::read_dir(&dst)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false)
-            {
+            if user.len() == before {
                 let _ = fs::remove_dir(&dst);
+            } else {
+                user.insert(child_rel, UserEntry::Dir);
             }
         } else {
+            user.insert(child_rel, UserEntry::File);
             // Hard links are free and keep the user's bytes; copy across file systems.
             if fs::hard_link(&src, &dst).is_err() {
                 fs::copy(&src, &dst).map_err(|e| Error::io(src.display().to_string(), e))?;

@@ -73,16 +73,13 @@ pub fn infer(model: &mut Model) {
         let Some(port) = default_port(&name) else {
             continue;
         };
-        let at = match &image.at {
-            Provenance::Manifest { at, via } => {
+        let at = match image.at.location() {
+            Some(at) => {
                 let mut at = at.clone();
                 at.field = format!("{} ({name} listens on {port} by default)", at.field);
-                Provenance::Manifest {
-                    at,
-                    via: via.clone(),
-                }
+                Provenance::cited(at, image.at.vias().to_vec())
             }
-            other @ Provenance::Baseline { .. } => other.clone(),
+            None => image.at.clone(),
         };
         c.listens.push(Listen {
             port,

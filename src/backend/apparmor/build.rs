@@ -129,12 +129,9 @@ pub fn build(
 }
 
 fn located(d: Diagnostic, at: &Provenance) -> Diagnostic {
-    match at {
-        Provenance::Manifest { at, .. } => match at.column {
-            Some(col) => d.with_column(col),
-            None => d,
-        },
-        Provenance::Baseline { .. } => d,
+    match at.location().and_then(|l| l.column) {
+        Some(col) => d.with_column(col),
+        None => d,
     }
 }
 

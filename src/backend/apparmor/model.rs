@@ -90,7 +90,7 @@ impl Reason {
     pub fn baseline(what: impl Into<String>, baseline: &str) -> Self {
         Reason {
             what: what.into(),
-            at: Provenance::baseline(baseline),
+            at: Provenance::baseline(baseline.to_owned()),
         }
     }
 }

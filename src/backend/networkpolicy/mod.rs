@@ -97,13 +97,13 @@ pub struct Policies {
 }
 
 /// Plan and build the policies of every workload.
-pub fn policies(model: &Model, opts: &Options) -> Policies {
-    let plans = plan::plan(model, opts);
+/// Build the policy of every plan, in plan order, handing each to `f` as soon as it exists
+/// (`emit` renders and drops it at once, so 10,000 policies are never all in memory).
+fn each_policy(model: &Model, plans: &[plan::Plan], mut f: impl FnMut(build::Policy)) {
     // metadata.name must be unique per namespace: `cinch-<name>`, then `-2`, `-3`, … for
     // names that only differ in characters a Kubernetes name cannot hold.
     let mut taken: BTreeSet<(Option<String>, String)> = BTreeSet::new();
-    let mut policies = Vec::new();
-    for plan in &plans {
+    for plan in plans {
         let Some(w) = model.workload(&plan.workload) else {
             continue;
         };
@@ -116,26 +116,44 @@ pub fn policies(model: &Model, opts: &Options) -> Policies {
             .chain((2..).map(|i| format!("{base}-{i}")))
             .find(|n| taken.insert((ns.clone(), n.clone())))
             .expect("an unused name exists");
-        policies.extend(build::policy(model, plan, name));
+        if let Some(p) = build::policy(model, plan, name) {
+            f(p);
+        }
     }
-    let mut default_deny = Vec::new();
-    if opts.default_deny {
-        // Every namespace a pod of the inputs runs in, also one whose workloads got no
-        // policy of their own (no labels): the deny-all covers them.
-        let namespaces: BTreeSet<Option<String>> = model
-            .workloads
-            .iter()
-            .filter(|w| w.kind != WorkloadKind::Dockerfile)
-            .map(|w| (w.kind != WorkloadKind::ComposeService).then(|| w.namespace.clone()))
-            .collect();
-        default_deny = namespaces
-            .into_iter()
-            .map(|ns| {
-                let object = build::default_deny(ns.as_deref());
-                (ns, object)
-            })
-            .collect();
+}
+
+/// With `--default-deny`: every namespace a pod of the inputs runs in, also one whose
+/// workloads got no policy of their own (no labels): the deny-all covers them.
+fn default_deny(
+    model: &Model,
+    opts: &Options,
+) -> Vec<(
+    Option<String>,
+    k8s_openapi::api::networking::v1::NetworkPolicy,
+)> {
+    if !opts.default_deny {
+        return Vec::new();
     }
+    let namespaces: BTreeSet<Option<String>> = model
+        .workloads
+        .iter()
+        .filter(|w| w.kind != WorkloadKind::Dockerfile)
+        .map(|w| (w.kind != WorkloadKind::ComposeService).then(|| w.namespace.clone()))
+        .collect();
+    namespaces
+        .into_iter()
+        .map(|ns| {
+            let object = build::default_deny(ns.as_deref());
+            (ns, object)
+        })
+        .collect()
+}
+
+pub fn policies(model: &Model, opts: &Options) -> Policies {
+    let plans = plan::plan(model, opts);
+    let mut policies = Vec::new();
+    each_policy(model, &plans, |p| policies.push(p));
+    let default_deny = default_deny(model, opts);
     Policies {
         plans,
         policies,
@@ -151,8 +169,8 @@ pub fn emit(
     tree: &mut OutputTree,
     diags: &mut Diagnostics,
 ) {
-    let built = policies(model, opts);
-    for plan in &built.plans {
+    let plans = plan::plan(model, opts);
+    for plan in &plans {
         for n in plan.notes.iter().filter(|n| n.code == Code::NetworkPolicy) {
             diags.push(Diagnostic::new(
                 n.severity,
@@ -163,24 +181,22 @@ pub fn emit(
             ));
         }
     }
-    for p in &built.policies {
-        match render::policy_file(p) {
-            Ok(bytes) => tree.insert(
-                "networkpolicy",
-                &format!("{}.yaml", naming.workload(&p.workload)),
-                bytes,
-            ),
-            Err(e) => diags.push(Diagnostic::new(
-                Severity::Error,
-                Code::Output,
-                "<output>",
-                0,
-                format!("networkpolicy for {}: {e}", p.workload),
-            )),
-        }
-    }
+    each_policy(model, &plans, |p| match render::policy_file(&p) {
+        Ok(bytes) => tree.insert(
+            "networkpolicy",
+            &format!("{}.yaml", naming.workload(&p.workload)),
+            bytes,
+        ),
+        Err(e) => diags.push(Diagnostic::new(
+            Severity::Error,
+            Code::Output,
+            "<output>",
+            0,
+            format!("networkpolicy for {}: {e}", p.workload),
+        )),
+    });
     let mut stems: BTreeMap<String, usize> = BTreeMap::new();
-    for (ns, object) in &built.default_deny {
+    for (ns, object) in &default_deny(model, opts) {
         // `_compose` cannot be a namespace (a DNS label has no `_`).
         let stem = sanitize(ns.as_deref().unwrap_or("_compose"));
         let n = stems.entry(stem.to_ascii_lowercase()).or_default();

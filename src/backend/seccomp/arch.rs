@@ -11,8 +11,9 @@
 //!
 //! Names are validated with the `syscalls` crate's per-architecture tables, not typed by hand.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
+use std::sync::{OnceLock, RwLock};
 
 use serde::Serialize;
 
@@ -270,6 +271,26 @@ fn lookup(
 /// ABI of `arches`: the name itself where an ABI has it, its replacement where an ABI lacks
 /// it, and the 32-bit variants on 32-bit ABIs. Names no selected ABI knows are dropped.
 pub fn resolve(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {
+    // Every container asks for the same few hundred names: resolving one means parsing it
+    // against five ABI tables, so results are memoized per (architectures, name). The cache
+    // only saves work; what it returns is the same as computing it again.
+    type Cache = RwLock<HashMap<(u8, Box<str>), Vec<&'static str>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let mask = arches.iter().fold(0u8, |m, a| m | (1 << (*a as u8)));
+    let cache = CACHE.get_or_init(Cache::default);
+    let key = (mask, Box::<str>::from(name));
+    if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return hit.iter().copied().collect();
+    }
+    let out = resolve_uncached(name, arches);
+    cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, out.iter().copied().collect());
+    out
+}
+
+fn resolve_uncached(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {
     let mut out = BTreeSet::new();
     for abi in arches.iter().flat_map(|a| a.abis()) {
         let mut wanted: Vec<&str> = Vec::new();

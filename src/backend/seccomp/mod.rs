@@ -45,8 +45,13 @@ pub fn emit(
     tree: &mut OutputTree,
     diags: &mut Diagnostics,
 ) {
-    for p in profiles(model, opts, diags) {
-        let stem = naming.container(&p.workload, &p.container);
-        tree.insert("seccomp", &format!("{stem}.json"), render::json(&p));
+    // One profile at a time: built, rendered, handed to the tree (which may write it out
+    // at once), dropped — a 10,000-container run never holds every typed profile.
+    for w in &model.workloads {
+        for c in &w.containers {
+            let p = build::build(w, c, opts, diags);
+            let stem = naming.container(&p.workload, &p.container);
+            tree.insert("seccomp", &format!("{stem}.json"), render::json(&p));
+        }
     }
 }

@@ -158,20 +158,29 @@ fn kubernetes_profiles(
     notes: &mut write::Notes,
     spo_files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Profiles {
-    let seccomp_json = tree.files.get(&format!("seccomp/{stem}.json"));
-    let apparmor_text = tree.files.get(&format!("apparmor/{stem}"));
+    let (seccomp_file, apparmor_file) =
+        (format!("seccomp/{stem}.json"), format!("apparmor/{stem}"));
     let mut profiles = Profiles {
-        seccomp: seccomp_json.map(|_| format!("cinch/{stem}.json")),
-        apparmor: apparmor_text.map(|_| format!("cinch.{stem}")),
+        seccomp: tree
+            .files
+            .contains_key(&seccomp_file)
+            .then(|| format!("cinch/{stem}.json")),
+        apparmor: tree
+            .files
+            .contains_key(&apparmor_file)
+            .then(|| format!("cinch.{stem}")),
     };
     if spo {
+        // The operator objects embed the profiles themselves.
+        let seccomp_json = tree.read(&seccomp_file);
+        let apparmor_text = tree.read(&apparmor_file);
         let objects = spo::objects(
             w,
             c,
             stem,
             &manifest.file,
-            seccomp_json.map(Vec::as_slice),
-            apparmor_text.map(Vec::as_slice),
+            seccomp_json.as_deref(),
+            apparmor_text.as_deref(),
         );
         if objects.seccomp_profile.is_some() {
             profiles.seccomp = objects.seccomp_profile;

@@ -57,12 +57,11 @@ impl Ctx<'_> {
 
     /// Provenance of `node` at `field`, with the `.env` lines its value came through.
     pub fn at(&self, node: &Node, field: &str) -> Provenance {
-        let mut p = Provenance::manifest(self.file(node.mark), node.mark, field);
-        if let (Some(vias), Provenance::Manifest { via, .. }) = (self.vias.get(&node.mark), &mut p)
-        {
-            via.extend(vias.iter().cloned());
+        let p = Provenance::manifest(self.file(node.mark), node.mark, field);
+        match (self.vias.get(&node.mark), p.location()) {
+            (Some(vias), Some(at)) => Provenance::cited(at.clone(), vias.clone()),
+            _ => p,
         }
-        p
     }
 
     pub fn error(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
