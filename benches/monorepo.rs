@@ -35,6 +35,11 @@ fn main() {
         println!("{counts:?}");
         return;
     }
+    // `-- --phases DIR`: where generate's time goes (load, render, write), for profiling.
+    if let Some(pos) = args.iter().position(|a| a == "--phases") {
+        phases(Path::new(&args[pos + 1]));
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--child") {
         child(&args[pos + 1]);
         return;
@@ -226,4 +231,31 @@ fn peak_rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+fn phases(root: &Path) {
+    let mut diags = cinch::diag::Diagnostics::new();
+    let input = cinch::cli::InputArgs {
+        inputs: vec![root.display().to_string()],
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let model = cinch::load_model(&input, &BTreeMap::new(), &mut &b""[..], &mut diags);
+    let load = t.elapsed();
+    let t = Instant::now();
+    let tree = cinch::render(&model, &cinch::backend::Options::default(), &mut diags);
+    let render = t.elapsed();
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    cinch::output::write_tree(&out.path().join("p"), &tree, Default::default()).unwrap();
+    let write = t.elapsed();
+    let bytes: usize = tree.files.values().map(Vec::len).sum();
+    println!(
+        "load {:.1}ms, render {:.1}ms, write {:.1}ms ({} files, {:.1} MB)",
+        ms(load),
+        ms(render),
+        ms(write),
+        tree.len(),
+        bytes as f64 / 1e6
+    );
 }

@@ -16,6 +16,26 @@ pub struct HostRef {
     pub scheme: Option<String>,
 }
 
+/// A hinted value that is one bare word (or `k=word`): a host without port.
+fn push_bare(token: &str, out: &mut Vec<HostRef>) {
+    for part in token.split(',') {
+        let part = part
+            .rsplit('=')
+            .next()
+            .unwrap_or(part)
+            .trim_end_matches('.');
+        if !part.contains('/')
+            && let Some((host, None)) = split_host_port(part)
+        {
+            out.push(HostRef {
+                host,
+                port: None,
+                scheme: None,
+            });
+        }
+    }
+}
+
 /// Default ports of URL schemes seen in manifests (IANA service names; `rediss` per Redis docs).
 pub fn scheme_port(scheme: &str) -> Option<u16> {
     Some(match scheme {
@@ -86,17 +106,31 @@ pub fn name_rules_out_address(name: &str) -> bool {
 /// Every host reference in `text`. `hinted`: a bare host without port counts too.
 pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
     let mut out = Vec::new();
-    let tokens: Vec<&str> = text
-        .split(|c: char| {
-            c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
-        })
-        .filter(|t| !t.is_empty())
-        .collect();
-    let single = tokens.len() == 1;
+    // A bare word counts only when it is the whole value (`REDIS_HOST: cache`).
+    let single = hinted
+        && text
+            .split(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
+            })
+            .filter(|t| !t.is_empty())
+            .nth(1)
+            .is_none();
     for token in text.split(|c: char| {
         c.is_whitespace() || matches!(c, ';' | '"' | '\'' | '(' | ')' | '`' | '<' | '>')
     }) {
-        if let Some((scheme, rest)) = token.split_once("://") {
+        // Every reference but a bare hinted word has a `:` (a port or `://`); checking for
+        // one first keeps scanning large values (mounted config files) cheap.
+        let Some(colon) = token.find(':') else {
+            if single && !token.is_empty() {
+                push_bare(token, &mut out);
+            }
+            continue;
+        };
+        let url = token[colon..]
+            .starts_with("://")
+            .then(|| (&token[..colon], &token[colon + 3..]));
+        if let Some((scheme, rest)) = url {
             // `--prometheus-url=http://…`: the scheme starts after the flag.
             let scheme = scheme
                 .rsplit(|c: char| {
@@ -132,13 +166,11 @@ pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
                     port: Some(port),
                     scheme: None,
                 }),
-                Some((host, None)) if hinted && single && !part.contains('/') => {
-                    out.push(HostRef {
-                        host,
-                        port: None,
-                        scheme: None,
-                    })
-                }
+                Some((host, None)) if single && !part.contains('/') => out.push(HostRef {
+                    host,
+                    port: None,
+                    scheme: None,
+                }),
                 _ => {}
             }
         }

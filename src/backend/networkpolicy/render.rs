@@ -1,5 +1,5 @@
 //! Typed policies → YAML bytes: a header comment saying where the policy comes from and
-//! why each rule is there, then the object serialized by serde_norway (keys in the order
+//! why each rule is there, then the object serialized by `yaml::emit` (keys in the order
 //! k8s-openapi writes them, maps sorted: deterministic).
 //!
 //! Comments are our own text, but they quote manifest values (file names, field paths,
