@@ -90,7 +90,8 @@ fn best_of<T>(runs: usize, mut f: impl FnMut(usize) -> T) -> (Duration, T) {
     (best, last.expect("at least one run"))
 }
 
-fn run_cinch(args: &[&str]) -> (u8, String) {
+/// `cinch ARGS` in-process: exit code, stdout, stderr.
+fn run_cinch(args: &[&str]) -> (u8, Vec<u8>, String) {
     let mut stdin: &[u8] = b"";
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
@@ -105,7 +106,7 @@ fn run_cinch(args: &[&str]) -> (u8, String) {
         std::iter::once("cinch").chain(args.iter().copied()),
         &mut io,
     );
-    (code, String::from_utf8_lossy(&stderr).into_owned())
+    (code, stdout, String::from_utf8_lossy(&stderr).into_owned())
 }
 
 fn child(size: &str) {
@@ -127,13 +128,13 @@ fn child(size: &str) {
 
     let (generate, _) = best_of(3, |i| {
         let out = tmp.path().join(format!("out-{i}"));
-        let (code, stderr) = run_cinch(&["generate", &root_s, "-o", out.to_str().unwrap()]);
+        let (code, _, stderr) = run_cinch(&["generate", &root_s, "-o", out.to_str().unwrap()]);
         assert_eq!(code, 0, "generate failed: {stderr}");
     });
     let rss = peak_rss_kib();
     let out0 = tmp.path().join("out-0");
     let (check, _) = best_of(3, |_| {
-        let (code, stderr) = run_cinch(&["check", &root_s, "-o", out0.to_str().unwrap()]);
+        let (code, _, stderr) = run_cinch(&["check", &root_s, "-o", out0.to_str().unwrap()]);
         assert_eq!(code, 0, "check found differences: {stderr}");
     });
     let files = manifest_files(&root);
@@ -162,17 +163,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn count_workloads(root: &str) -> usize {
-    let mut stdin: &[u8] = b"";
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = cinch::Io {
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        env: BTreeMap::new(),
-        color: false,
-    };
-    cinch::run(["cinch", "inspect", root], &mut io);
+    let (_, stdout, _) = run_cinch(&["inspect", root]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap_or_default();
     v["workloads"].as_array().map_or(0, Vec::len)
 }

@@ -98,23 +98,7 @@ fn malformed_compose_files_fail_with_file_and_line() {
         ("bad-service-name.yaml", 2, "service name"),
     ];
     for (file, line, needle) in cases {
-        let path = format!("testdata/bad/compose/{file}");
-        let run = cinch(&["inspect", &path]);
-        assert_eq!(run.code, 2, "{file} should fail: {}", run.stderr);
-        let prefix = format!("{path}:{line}:");
-        let hit = run
-            .stderr
-            .lines()
-            .find(|l| l.starts_with(&prefix) && l.contains("error"));
-        let hit = hit.unwrap_or_else(|| panic!("{file}: no error at line {line}:\n{}", run.stderr));
-        assert!(
-            hit.contains(needle),
-            "{file}: `{hit}` does not mention {needle}"
-        );
-        assert!(
-            run.stdout.is_empty(),
-            "{file}: nothing on stdout when input is bad"
-        );
+        common::assert_fails_at(&format!("testdata/bad/compose/{file}"), &[], line, needle);
     }
 }
 

@@ -311,24 +311,11 @@ fn malformed_dockerfiles_fail_with_file_and_line() {
         ("empty-base.Dockerfile", &[], 2, "should not be blank"),
     ];
     for (file, extra, line, needle) in cases {
-        let path = format!("testdata/bad/dockerfile/{file}");
-        let mut args = vec!["inspect", path.as_str()];
-        args.extend_from_slice(extra);
-        let run = cinch(&args);
-        assert_eq!(run.code, 2, "{file} should fail: {}", run.stderr);
-        let prefix = format!("{path}:{line}:");
-        let hit = run
-            .stderr
-            .lines()
-            .find(|l| l.starts_with(&prefix) && l.contains("error"));
-        let hit = hit.unwrap_or_else(|| panic!("{file}: no error at line {line}:\n{}", run.stderr));
-        assert!(
-            hit.contains(needle),
-            "{file}: `{hit}` does not mention {needle}"
-        );
-        assert!(
-            run.stdout.is_empty(),
-            "{file}: nothing on stdout when input is bad"
+        common::assert_fails_at(
+            &format!("testdata/bad/dockerfile/{file}"),
+            extra,
+            *line,
+            needle,
         );
     }
 }

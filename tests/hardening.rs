@@ -350,3 +350,38 @@ fn tree_of(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
         })
         .collect()
 }
+
+/// A failure inside a backend, after other backends already wrote files into the stage
+/// (the AppArmor backend refuses a value no profile can hold): the existing output directory
+/// stays byte-identical and no stage is left behind.
+#[test]
+fn a_backend_failure_leaves_the_output_directory_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("profiles");
+    let o = run_capped(&[
+        "generate",
+        "testdata/compose/webapp",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let before = tree_of(&out);
+    let o = run_capped(&[
+        "generate",
+        "testdata/compose/webapp",
+        "testdata/apparmor/err_unrepresentable",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_no_panic(&o, "backend failure");
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(o.stderr.contains("error[unsafe-value]"), "{}", o.stderr);
+    assert_eq!(tree_of(&out), before, "output directory changed");
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["profiles"], "no stage left behind");
+}

@@ -153,3 +153,26 @@ pub fn assert_apparmor_profiles(parser: Option<&Path>, dir: &Path) -> usize {
     );
     files.len()
 }
+
+/// `cinch inspect PATH EXTRA…` must exit 2 with an error at `PATH:LINE:` that mentions
+/// `needle`, and print nothing on stdout.
+pub fn assert_fails_at(path: &str, extra: &[&str], line: u32, needle: &str) {
+    let mut args = vec!["inspect", path];
+    args.extend_from_slice(extra);
+    let run = cinch(&args);
+    assert_eq!(run.code, 2, "{path} should fail: {}", run.stderr);
+    let prefix = format!("{path}:{line}:");
+    let hit = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&prefix) && l.contains("error"))
+        .unwrap_or_else(|| panic!("{path}: no error at line {line}:\n{}", run.stderr));
+    assert!(
+        hit.contains(needle),
+        "{path}: `{hit}` does not mention {needle}"
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "{path}: nothing on stdout when input is bad"
+    );
+}
