@@ -273,3 +273,31 @@ fn dockerfile_base_images_and_comment_suppressions() {
     ]);
     assert!(findings(&run).is_empty(), "{}", run.stdout);
 }
+
+/// Kubernetes: `runAsUser: 0` and a hostPath are found, and the annotation
+/// `cinch.dev/allow: "rule: reason; …"` allows them.
+#[test]
+fn kubernetes_annotation_suppressions() {
+    let run = cinch(&[
+        "lint",
+        "--format",
+        "json",
+        "testdata/lint/kubernetes/allowed.yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fs = findings(&run);
+    let rules = rules_of(&fs);
+    assert!(
+        rules.contains(&"runs-as-root".to_owned()) && rules.contains(&"host-path-mount".to_owned()),
+        "{rules:?}"
+    );
+    for f in &fs {
+        assert!(f["allowed"].is_object(), "not allowed: {f}");
+    }
+    let root = fs.iter().find(|f| f["rule"] == "runs-as-root").unwrap();
+    assert_eq!(
+        root["allowed"]["value"]["reason"],
+        "reads root-owned host logs"
+    );
+    assert_eq!(root["at"]["line"], 21, "points at runAsUser");
+}
