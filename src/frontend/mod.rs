@@ -68,12 +68,16 @@ pub fn sniff(doc: &Node) -> DocKind {
     }
 }
 
+/// Kinds whose bodies cinch never reads; the YAML loader keeps only their head
+/// (`apiVersion`, `kind`, `metadata`), which is all the "skipped" note needs.
+const SKIPPED_KINDS: &[&str] = &["CustomResourceDefinition"];
+
 /// Lower one source into facts. Problems go to `diags`; what could be read is returned.
 pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragment {
     match src.kind {
         SourceKind::Dockerfile => dockerfile::lower(src, opts, diags),
         SourceKind::Compose | SourceKind::Yaml => {
-            let docs = match yaml::load(&src.text) {
+            let docs = match yaml::load_skipping(&src.text, SKIPPED_KINDS) {
                 Ok(d) => d,
                 Err(e) => {
                     diags.push(e.to_diagnostic(&src.display));

@@ -76,7 +76,15 @@ pub fn load(text: &str) -> Result<Vec<Document>, LoadError> {
 
 /// Like [`load`], with every mark naming file `file` of the caller's file table.
 pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
-    load_events(text, file).map_err(|e| pinpoint(text, e))
+    load_events(text, file, &[]).map_err(|e| pinpoint(text, e))
+}
+
+/// Like [`load`], but in a document whose root map says `kind: <one of skip_kinds>`, the
+/// root keys after `kind` other than `apiVersion` and `metadata` are parsed (syntax is
+/// still checked) but never built. Kubernetes CustomResourceDefinitions are half of a
+/// typical cluster bundle's bytes and cinch reads nothing in them but their name.
+pub fn load_skipping(text: &str, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
+    load_events(text, 0, skip_kinds).map_err(|e| pinpoint(text, e))
 }
 
 /// Make a syntax error point at the line a user must fix: the scanner reports a
@@ -110,8 +118,12 @@ fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
     e
 }
 
-fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
+fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
     let mut parser = Parser::new_from_str(text);
+    // The current document's kind is one of `skip_kinds`.
+    let mut skipped_doc = false;
+    // Inside a skipped root value: how deeply nested below it the parser is.
+    let mut skipping: Option<usize> = None;
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Anchored nodes by saphyr's anchor id (ids start at 1 and are unique per stream).
@@ -139,6 +151,18 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
         })?;
         let mark = mark_of(file, &span);
         last_mark = mark;
+        if let Some(depth) = skipping.as_mut() {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => *depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => *depth -= 1,
+                _ => {}
+            }
+            // The value ends with its last collection end, or is one scalar or alias.
+            if *depth == 0 {
+                skipping = None;
+            }
+            continue;
+        }
         // A finished node, to be placed into its parent (or to become the document root).
         let done: Option<(Node, usize)> = match event {
             Event::StreamStart | Event::Nothing => None,
@@ -154,6 +178,7 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
                 None
             }
             Event::DocumentEnd => {
+                skipped_doc = false;
                 let root = root.take().unwrap_or_else(|| Node::new(mark, Value::Null));
                 docs.push(Document {
                     root,
@@ -290,12 +315,27 @@ fn load_events(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
             let count = node.count();
             anchors[anchor] = Some((node.clone(), count));
         }
+        let at_root = stack.len() == 1;
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None if at_root
+                    && skipped_doc
+                    && !matches!(node.as_str(), Some("apiVersion" | "kind" | "metadata")) =>
+                {
+                    skipping = Some(0);
+                }
                 None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
+                Some(k) => {
+                    if at_root
+                        && k.as_str() == Some("kind")
+                        && node.as_str().is_some_and(|v| skip_kinds.contains(&v))
+                    {
+                        skipped_doc = true;
+                    }
+                    entries.push((k, node));
+                }
             },
         }
     }
@@ -531,6 +571,34 @@ mod tests {
         assert_eq!(r.get("b").unwrap().as_i64(), None);
         assert_eq!(r.get("b").unwrap().as_str(), Some("12"));
         assert_eq!(r.get("c").unwrap().tag.as_deref(), Some("!reset"));
+    }
+
+    #[test]
+    fn skipped_kinds_keep_only_their_head() {
+        let text = "apiVersion: v1\nkind: Big\nspec: {a: [1, {b: 2}], c: &x 3}\nx: *x\nmetadata: {name: n}\n---\nkind: Small\nspec: {a: 1}\n";
+        let docs = load_skipping(text, &["Big"]).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].root.as_map().unwrap().len(), 3);
+        assert_eq!(docs[0].root.get("kind").unwrap().as_str(), Some("Big"));
+        assert_eq!(
+            docs[0]
+                .root
+                .get("metadata")
+                .unwrap()
+                .get("name")
+                .unwrap()
+                .as_str(),
+            Some("n")
+        );
+        assert!(docs[0].root.get("spec").is_none() && docs[0].root.get("x").is_none());
+        assert_eq!(
+            docs[1].root.get("spec").unwrap().get("a").unwrap().as_str(),
+            Some("1")
+        );
+        assert!(
+            load_skipping("kind: Big\nspec: [1, 2\n", &["Big"]).is_err(),
+            "syntax still checked"
+        );
     }
 
     #[test]
