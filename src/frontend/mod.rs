@@ -69,7 +69,8 @@ pub fn sniff(doc: &Node) -> DocKind {
 }
 
 /// Kinds whose bodies cinch never reads; the YAML loader keeps only their head
-/// (`apiVersion`, `kind`, `metadata`), which is all the "skipped" note needs.
+/// (`apiVersion`, `kind`, `metadata`), which is all the "skipped" note needs — unless the
+/// documents are kept to be written back whole (`wire`).
 const SKIPPED_KINDS: &[&str] = &["CustomResourceDefinition"];
 
 /// Lower one source into facts. Problems go to `diags`; what could be read is returned.
@@ -77,7 +78,12 @@ pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragm
     match src.kind {
         SourceKind::Dockerfile => dockerfile::lower(src, opts, diags),
         SourceKind::Compose | SourceKind::Yaml => {
-            let docs = match yaml::load_skipping(&src.text, SKIPPED_KINDS) {
+            let skipped = if opts.keep_documents {
+                &[][..]
+            } else {
+                SKIPPED_KINDS
+            };
+            let docs = match yaml::load_skipping(&src.text, skipped) {
                 Ok(d) => d,
                 Err(e) => {
                     diags.push(e.to_diagnostic(&src.display));
