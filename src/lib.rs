@@ -207,17 +207,29 @@ pub fn load_model_in(
 
 /// Every source through its frontend. Sources are independent (a frontend never looks at
 /// another source), so they are lowered in parallel; results keep the sources' order.
+/// A Compose override file goes with the base it is merged into
+/// (`frontend::compose::override_pairs`), the one exception: it is read by that base's
+/// frontend, not on its own.
 fn lower_all(
     sources: &[&input::SourceFile],
     opts: &frontend::Options,
     diags: &mut Diagnostics,
 ) -> Vec<intent::Fragment> {
     use rayon::prelude::*;
+    let pairs = frontend::compose::override_pairs(sources);
+    let merged_into: BTreeMap<usize, usize> = pairs.iter().map(|(&b, &o)| (o, b)).collect();
     let results: Vec<(intent::Fragment, Diagnostics)> = sources
         .par_iter()
-        .map(|src| {
+        .enumerate()
+        .map(|(i, src)| {
             let mut d = Diagnostics::new();
-            let f = frontend::lower(src, opts, &mut d);
+            let f = if let Some(&base) = merged_into.get(&i) {
+                frontend::keep_override(src, sources[base], opts)
+            } else {
+                let overrides: Vec<&input::SourceFile> =
+                    pairs.get(&i).map(|&o| sources[o]).into_iter().collect();
+                frontend::lower(src, &overrides, opts, &mut d)
+            };
             (f, d)
         })
         .collect();
@@ -286,7 +298,7 @@ pub fn generate_from_bytes(
         project_name: Some("fuzz".into()),
         ..frontend::Options::default()
     };
-    let fragment = frontend::lower(&src, &opts, &mut diags);
+    let fragment = frontend::lower(&src, &[], &opts, &mut diags);
     let model = resolve::resolve(vec![fragment], &mut diags);
     if diags.has_errors() {
         return Err(diags);

@@ -141,3 +141,83 @@ fn profiles_filter_services() {
         ["always", "debug-tools"]
     );
 }
+
+/// `compose.override.yaml` beside `compose.yaml` is merged into it, as `docker compose`
+/// does: lists append, maps merge, `command` is replaced, `!override` replaces, a service
+/// only the override declares exists, and each fact names the file that wrote it. Given
+/// alone, the base has none of it.
+#[test]
+fn override_file_is_merged_into_its_base() {
+    let dir = "testdata/compose/override";
+    let model = |args: &[&str]| -> (serde_json::Value, String) {
+        let run = cinch(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (serde_json::from_str(&run.stdout).unwrap(), run.stderr)
+    };
+    let workload = |m: &serde_json::Value, name: &str| -> serde_json::Value {
+        m["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let listens = |w: &serde_json::Value| -> Vec<(u64, String)> {
+        w["containers"][0]["listens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let at = &l["at"];
+                let file = at["file"].as_str().unwrap().rsplit('/').next().unwrap();
+                (
+                    l["port"].as_u64().unwrap(),
+                    format!("{file}:{}", at["line"]),
+                )
+            })
+            .collect()
+    };
+
+    let (merged, stderr) = model(&["inspect", dir]);
+    assert!(!stderr.contains("defined again"), "{stderr}");
+    let api = workload(&merged, "api");
+    assert_eq!(
+        listens(&api),
+        [
+            (5678, "compose.override.yaml:6".to_owned()),
+            (9000, "compose.yaml:16".to_owned())
+        ]
+    );
+    let command = &api["containers"][0]["process"]["command"];
+    assert_eq!(command["value"][2], "debugpy");
+    assert_eq!(command["at"]["line"], 9);
+    let env = &api["containers"][0]["env"];
+    assert!(
+        env["DB_URL"].is_object() && env["LOG_LEVEL"].is_object(),
+        "{env}"
+    );
+    assert_eq!(
+        listens(&workload(&merged, "db")),
+        [(5432, "compose.override.yaml:12".to_owned())]
+    );
+    assert!(workload(&merged, "adminer").is_object());
+    // The base's own facts stay with the base.
+    assert_eq!(
+        listens(&workload(&merged, "web")),
+        [(8080, "compose.yaml:10".to_owned())]
+    );
+
+    // Both files named explicitly: the same merge, whatever the order.
+    let base = format!("{dir}/compose.yaml");
+    let over = format!("{dir}/compose.override.yaml");
+    assert_eq!(model(&["inspect", &over, &base]).0, merged);
+
+    // The base alone: no override facts.
+    let (alone, _) = model(&["inspect", &base]);
+    assert_eq!(
+        listens(&workload(&alone, "api")),
+        [(9000, "compose.yaml:16".to_owned())]
+    );
+    assert!(workload(&alone, "adminer").is_null());
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use common::{cinch, cinch_with_stdin, corpus, files_under, settings};
@@ -695,5 +695,44 @@ fn wired_kubernetes_validates_strictly_against_the_api_schema() {
         "{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// An override file is merged into its base: the base's copy names the profiles of the
+/// services it declares, the override's copy (written beside it) those of the services only
+/// it declares, and both copies still parse.
+#[test]
+fn compose_override_files_are_wired_beside_their_base() {
+    let dir = "testdata/compose/override";
+    let (_tmp, out) = generate(&[dir, "--wire"]);
+    let security_opt = |file: &str| -> BTreeMap<String, Vec<String>> {
+        let text = std::fs::read_to_string(wired_path(&out, &format!("{dir}/{file}"))).unwrap();
+        let compose: docker_compose_types::Compose =
+            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"));
+        let docker_compose_types::Services(services) = compose.services;
+        services
+            .into_iter()
+            .map(|(name, def)| (name, def.unwrap_or_default().security_opt))
+            .collect()
+    };
+    let opts = |name: &str| {
+        vec![
+            format!("seccomp=../../../../seccomp/shop.{name}.{name}.json"),
+            format!("apparmor=cinch.shop.{name}.{name}"),
+        ]
+    };
+    let base = security_opt("compose.yaml");
+    assert_eq!(base["api"], opts("api"));
+    assert_eq!(base["db"], opts("db"));
+    assert_eq!(base["web"], opts("web"));
+    let over = security_opt("compose.override.yaml");
+    assert_eq!(over["adminer"], opts("adminer"));
+    assert_eq!(over["api"], Vec::<String>::new());
+    assert_eq!(over["db"], Vec::<String>::new());
+    let text =
+        std::fs::read_to_string(wired_path(&out, &format!("{dir}/compose.override.yaml"))).unwrap();
+    assert!(
+        text.contains("an override of testdata/compose/override/compose.yaml"),
+        "{text}"
     );
 }

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod words;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::{SourceFile, SourceKind};
@@ -74,7 +75,14 @@ pub fn sniff(doc: &Node) -> DocKind {
 const SKIPPED_KINDS: &[&str] = &["CustomResourceDefinition"];
 
 /// Lower one source into facts. Problems go to `diags`; what could be read is returned.
-pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragment {
+/// `overrides`: Compose override files merged into this source's Compose documents
+/// (`compose::override_pairs`); they are not lowered on their own.
+pub fn lower(
+    src: &SourceFile,
+    overrides: &[&SourceFile],
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Fragment {
     match src.kind {
         SourceKind::Dockerfile => dockerfile::lower(src, opts, diags),
         SourceKind::Compose | SourceKind::Yaml => {
@@ -90,14 +98,34 @@ pub fn lower(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Fragm
                     return Fragment::default();
                 }
             };
-            lower_yaml(src, docs, opts, diags)
+            lower_yaml(src, docs, overrides, opts, diags)
         }
     }
+}
+
+/// An override file merged into its base (see [`lower`]): nothing of its own to lower, but
+/// its documents are kept for wiring, which writes a copy beside the base's.
+pub fn keep_override(src: &SourceFile, base: &SourceFile, opts: &Options) -> Fragment {
+    let mut fragment = Fragment::default();
+    if opts.keep_documents {
+        // A syntax error is reported by the base that merges this file.
+        if let Ok(docs) = yaml::load(&src.text) {
+            let kinds: Vec<DocKind> = docs.iter().map(|d| sniff(&d.root)).collect();
+            fragment
+                .manifests
+                .extend(keep(src, &docs, &kinds).map(|m| Manifest {
+                    merged_into: Some(base.display.clone()),
+                    ..m
+                }));
+        }
+    }
+    fragment
 }
 
 fn lower_yaml(
     src: &SourceFile,
     docs: Vec<Document>,
+    overrides: &[&SourceFile],
     opts: &Options,
     diags: &mut Diagnostics,
 ) -> Fragment {
@@ -112,18 +140,24 @@ fn lower_yaml(
         match kind {
             DocKind::Compose => {
                 any = true;
-                let mut f = compose::lower(src, doc, opts, diags);
+                let mut f = compose::lower(src, doc, overrides, opts, diags);
                 if opts.keep_documents {
-                    // A Compose workload is one service, declared at `services.<name>`.
+                    // A Compose workload is one service, declared at `services.<name>` of
+                    // this document — or of an override file's first document, for a service
+                    // only the override declares (its provenance names that file).
                     for w in &mut f.workloads {
                         let path = vec![
                             PathSegment::Key("services".into()),
                             PathSegment::Key(w.name.clone()),
                         ];
+                        let (file, document) = match w.at.file() {
+                            Some(f) if f != &*src.display => (Arc::from(f), 0),
+                            _ => (src.display.clone(), i),
+                        };
                         for c in &mut w.containers {
                             c.source = Some(SourceRef {
-                                file: src.display.clone(),
-                                document: i,
+                                file: file.clone(),
+                                document,
                                 path: path.clone(),
                             });
                         }
@@ -207,5 +241,6 @@ fn keep(src: &SourceFile, docs: &[Document], kinds: &[DocKind]) -> Option<Manife
         syntax,
         documents,
         dropped_tags,
+        merged_into: None,
     })
 }

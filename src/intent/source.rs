@@ -19,6 +19,9 @@ pub struct Manifest {
     pub documents: Vec<serde_json::Value>,
     /// Tags the documents carried that JSON cannot hold (`!reset`), as (line, tag).
     pub dropped_tags: Vec<(u32, String)>,
+    /// A Compose override file: the base file it is merged into. Its copy is written beside
+    /// the base's even when it declares no container of its own.
+    pub merged_into: Option<Arc<str>>,
 }
 
 /// Who reads the file: decides how a patched copy must be written.

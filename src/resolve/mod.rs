@@ -103,7 +103,7 @@ fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
                 w.at.file().unwrap_or("<inputs>"),
                 w.at.line_no(),
                 format!(
-                    "workload {} is defined again (first at {}); cinch does not merge override files, this definition is ignored",
+                    "workload {} is defined again (first at {}); this definition is ignored (cinch merges compose.override.yaml into the compose.yaml beside it, as docker compose does; read other variants in separate runs)",
                     w.id, first.at
                 ),
             ));

@@ -67,12 +67,20 @@ pub fn emit(
     let mut taken = BTreeSet::new();
     let mut spo_files = BTreeMap::new();
     for manifest in &model.manifests {
-        let Some(containers) = by_file.get(&*manifest.file) else {
-            continue;
+        let mut notes = write::Notes::default();
+        let containers = match (by_file.get(&*manifest.file), &manifest.merged_into) {
+            (Some(c), _) => c.as_slice(),
+            // An override file is copied beside its base, so both can be given to compose.
+            (None, Some(base)) if by_file.contains_key(&**base) => &[],
+            (None, _) => continue,
         };
+        if let Some(base) = &manifest.merged_into {
+            notes.other.push(format!(
+                "an override of {base}: use both copies, docker compose -f <wired {base}> -f <this file>"
+            ));
+        }
         let rel = write::wired_path(manifest, &mut taken);
         let mut documents = manifest.documents.clone();
-        let mut notes = write::Notes::default();
         for &(w, c, src) in containers {
             let who = format!("{} container {}", w.id, c.name);
             if c.privileged.value {

@@ -18,7 +18,7 @@ fn model(display: &str, kind: SourceKind, text: &str) -> Model {
         ..frontend::Options::default()
     };
     let mut diags = Diagnostics::new();
-    let fragment = frontend::lower(&src, &opts, &mut diags);
+    let fragment = frontend::lower(&src, &[], &opts, &mut diags);
     let model = crate::resolve::resolve(vec![fragment], &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");
     model

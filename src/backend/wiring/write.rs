@@ -193,6 +193,7 @@ mod tests {
             syntax,
             documents: Vec::new(),
             dropped_tags: Vec::new(),
+            merged_into: None,
         }
     }
 

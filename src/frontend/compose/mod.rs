@@ -16,6 +16,7 @@
 mod interpolate;
 mod keys;
 mod merge;
+mod overrides;
 mod ports;
 mod service;
 mod volumes;
@@ -34,6 +35,7 @@ use super::Options;
 use interpolate::{Var, Vars};
 
 pub use merge::as_map_form;
+pub use overrides::pairs as override_pairs;
 
 /// State shared while lowering one Compose file: the table of files its marks point into
 /// (the file itself, then files reached through `extends`), `.env` provenance, diagnostics.
@@ -104,10 +106,14 @@ impl Ctx<'_> {
     }
 }
 
-/// Lower one Compose document.
+/// Lower one Compose document, with the override files `docker compose` would merge into
+/// it (`overrides.rs`): each is loaded as another file of the context, its services resolved
+/// (`extends`) on their own and then merged onto the base's by the spec's merge rules, so
+/// every fact still names the file and line that wrote it.
 pub fn lower(
     src: &SourceFile,
     doc: &Document,
+    overrides: &[&SourceFile],
     opts: &Options,
     diags: &mut Diagnostics,
 ) -> Fragment {
@@ -125,43 +131,32 @@ pub fn lower(
         dir_display: src.dir_display.clone(),
         root,
     });
-    check_top_level(&mut ctx);
-    let root0 = ctx.files[0].root.clone();
-    let project = project_name(&root0, src, opts, &mut ctx);
-
-    let root = ctx.files[0].root.clone();
-    let Some(services) = root.get("services") else {
-        return Fragment::default();
-    };
-    let Some(entries) = services.as_map() else {
-        if !services.is_null() {
-            ctx.wrong_type(services, "services", "a map of services");
-        }
-        return Fragment::default();
-    };
+    check_top_level(&mut ctx, 0);
+    let mut layers = vec![0];
+    for over in overrides {
+        layers.extend(load_override(&mut ctx, &mut vars, over));
+    }
+    // `name:` of the last file that sets it wins, as in a merge.
+    let named = layers
+        .iter()
+        .rev()
+        .map(|&f| ctx.files[f as usize].root.clone())
+        .find(|r| r.get("name").is_some())
+        .unwrap_or_else(|| ctx.files[0].root.clone());
+    let project = project_name(&named, src, opts, &mut ctx);
 
     let mut resolver = Extends {
         vars,
         memo: BTreeMap::new(),
     };
     let mut resolved: Vec<(String, Node, Node)> = Vec::new();
-    for (key, _) in entries {
-        let Some(name) = key.as_str() else {
-            ctx.wrong_type(key, "services", "service names as strings");
-            continue;
-        };
-        if !valid_service_name(name) {
-            ctx.error(
-                Code::InvalidValue,
-                key,
-                &format!("services.{}", name.escape_debug()),
-                "a service name may only hold letters, digits, `.`, `_` and `-`",
-            );
-            continue;
-        }
-        let mut stack = Vec::new();
-        if let Some(def) = resolver.resolve(&mut ctx, 0, name, key, &mut stack) {
-            resolved.push((name.to_owned(), key.clone(), def));
+    for &file in &layers {
+        for (name, key, def) in resolve_services(&mut ctx, &mut resolver, file) {
+            match resolved.iter_mut().find(|(n, _, _)| *n == name) {
+                // The base's key stays: the workload is declared where it was first written.
+                Some((_, _, base)) => *base = merge::merge_service(base, &def),
+                None => resolved.push((name, key, def)),
+            }
         }
     }
 
@@ -179,6 +174,90 @@ pub fn lower(
     }
     report_unset(&resolver.vars, &mut ctx);
     fragment
+}
+
+/// The services of file `file`, each with its `extends` chain merged in, in file order.
+fn resolve_services(
+    ctx: &mut Ctx<'_>,
+    resolver: &mut Extends,
+    file: u32,
+) -> Vec<(String, Node, Node)> {
+    let root = ctx.files[file as usize].root.clone();
+    let Some(services) = root.get("services") else {
+        return Vec::new();
+    };
+    let Some(entries) = services.as_map() else {
+        if !services.is_null() {
+            ctx.wrong_type(services, "services", "a map of services");
+        }
+        return Vec::new();
+    };
+    let mut resolved = Vec::new();
+    for (key, _) in entries {
+        let Some(name) = key.as_str() else {
+            ctx.wrong_type(key, "services", "service names as strings");
+            continue;
+        };
+        if !valid_service_name(name) {
+            ctx.error(
+                Code::InvalidValue,
+                key,
+                &format!("services.{}", name.escape_debug()),
+                "a service name may only hold letters, digits, `.`, `_` and `-`",
+            );
+            continue;
+        }
+        let mut stack = Vec::new();
+        if let Some(def) = resolver.resolve(ctx, file, name, key, &mut stack) {
+            resolved.push((name.to_owned(), key.clone(), def));
+        }
+    }
+    resolved
+}
+
+/// Load an override file into the context: its Compose documents, interpolated with the
+/// project's variables. Returns their file indexes (one per document, in order).
+fn load_override(ctx: &mut Ctx<'_>, vars: &mut Vars, over: &SourceFile) -> Vec<u32> {
+    let first = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
+    let docs = match yaml::load_file(&over.text, first) {
+        Ok(docs) => docs,
+        Err(e) => {
+            ctx.diags.push(e.to_diagnostic(&over.display));
+            return Vec::new();
+        }
+    };
+    let mut indexes = Vec::new();
+    for doc in docs {
+        if doc.root.is_null() {
+            continue;
+        }
+        if doc.root.as_map().is_none() {
+            ctx.diags.push(Diagnostic::error(
+                Code::WrongType,
+                &over.display,
+                doc.root.line(),
+                format!(
+                    "a Compose file must be a map with `services`; found {}",
+                    doc.root.kind()
+                ),
+            ));
+            continue;
+        }
+        // Marks of every document point at `first`; later documents get their own entry
+        // with the same name, which is all a mark needs.
+        let mut root = doc.root;
+        interpolate_into(vars, &mut root, &over.display, ctx);
+        let index = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
+        ctx.files.push(LoadedFile {
+            display: Arc::clone(&over.display),
+            dir: over.dir.clone(),
+            dir_display: over.dir_display.clone(),
+            root,
+        });
+        check_top_level(ctx, index);
+        indexes.push(index);
+    }
+    indexes
 }
 
 /// Compose service names: `[a-zA-Z0-9._-]+` (compose-spec schema, `services` pattern).
@@ -258,8 +337,8 @@ const TOP_LEVEL: &[&str] = &[
     "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
 ];
 
-fn check_top_level(ctx: &mut Ctx<'_>) {
-    let root = ctx.files[0].root.clone();
+fn check_top_level(ctx: &mut Ctx<'_>, file: u32) {
+    let root = ctx.files[file as usize].root.clone();
     for (k, v) in root.as_map().unwrap_or_default() {
         let key = k.as_str().unwrap_or("");
         if key.starts_with("x-") || TOP_LEVEL.contains(&key) {
