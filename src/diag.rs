@@ -67,6 +67,7 @@ codes! {
     Interpolation = "interpolation": "a ${VAR} expression cannot be evaluated",
     UnknownExtends = "unknown-extends": "a Compose `extends` names a service or file that does not exist",
     ExtendsCycle = "extends-cycle": "Compose `extends` entries form a cycle",
+    Include = "include": "a Compose `include` names a file that cannot be read, forms a cycle, or redeclares a service",
     SkippedDocument = "skipped-document": "an input cinch does not read was skipped",
     Unresolved = "unresolved": "a reference names something the inputs do not define",
     Dockerfile = "dockerfile": "the Dockerfile cannot be parsed or evaluated",

@@ -207,9 +207,9 @@ pub fn load_model_in(
 
 /// Every source through its frontend. Sources are independent (a frontend never looks at
 /// another source), so they are lowered in parallel; results keep the sources' order.
-/// A Compose override file goes with the base it is merged into
-/// (`frontend::compose::override_pairs`), the one exception: it is read by that base's
-/// frontend, not on its own.
+/// The one exception: a Compose file another input reads — an override file merged into
+/// its base (`frontend::compose::override_pairs`), or a file another input `include`s
+/// (`frontend::compose::included_by`) — is read by that input's frontend, not on its own.
 fn lower_all(
     sources: &[&input::SourceFile],
     opts: &frontend::Options,
@@ -217,7 +217,10 @@ fn lower_all(
 ) -> Vec<intent::Fragment> {
     use rayon::prelude::*;
     let pairs = frontend::compose::override_pairs(sources);
-    let merged_into: BTreeMap<usize, usize> = pairs.iter().map(|(&b, &o)| (o, b)).collect();
+    let mut merged_into: BTreeMap<usize, usize> = pairs.iter().map(|(&b, &o)| (o, b)).collect();
+    for (included, by) in frontend::compose::included_by(sources) {
+        merged_into.entry(included).or_insert(by);
+    }
     let results: Vec<(intent::Fragment, Diagnostics)> = sources
         .par_iter()
         .enumerate()

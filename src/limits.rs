@@ -37,3 +37,7 @@ pub const MAX_PORT_RANGE: u32 = 1024;
 /// Longest chain of Compose `extends` followed before giving up (cycles are reported
 /// separately, this bounds long legitimate-looking chains).
 pub const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// Deepest chain of Compose `include`s followed (an application including one that includes
+/// another, …); cycles are reported separately.
+pub const MAX_INCLUDE_DEPTH: usize = 16;

@@ -221,3 +221,105 @@ fn override_file_is_merged_into_its_base() {
     );
     assert!(workload(&alone, "adminer").is_null());
 }
+
+/// Compose `include`: each included application is read with its own directory and
+/// variables (`.env` beside it, or the entry's `env_file`), its services join the including
+/// project, and an included input is not read again as a project of its own.
+#[test]
+fn include_brings_other_applications_into_the_project() {
+    let dir = "testdata/compose/include";
+    let images = |args: &[&str]| -> Vec<(String, String, String)> {
+        let run = cinch(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stderr.contains("defined again"), "{}", run.stderr);
+        let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        m["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                let image = &w["containers"][0]["image"];
+                (
+                    w["id"].as_str().unwrap().to_owned(),
+                    image["value"]["raw"].as_str().unwrap().to_owned(),
+                    format!(
+                        "{}:{}",
+                        image["at"]["file"].as_str().unwrap(),
+                        image["at"]["line"]
+                    ),
+                )
+            })
+            .collect()
+    };
+    let expected = [
+        ("store/api", "python:3.12-slim", "compose.yaml:15"),
+        ("store/cache", "redis:7.4-alpine", "cache/compose.yaml:3"),
+        ("store/db", "postgres:16.4", "db/compose.yaml:3"),
+        ("store/web", "nginx:1.27-alpine", "compose.yaml:10"),
+    ]
+    .map(|(id, image, at)| (id.to_owned(), image.to_owned(), format!("{dir}/{at}")));
+    assert_eq!(images(&["inspect", dir]), expected);
+    // The includer alone reads the same project.
+    assert_eq!(
+        images(&["inspect", &format!("{dir}/compose.yaml")]),
+        expected
+    );
+
+    // The connections cross the include: api reaches db and cache by their service names.
+    let out = tempfile::tempdir().unwrap();
+    let run = cinch(&["generate", dir, "-o", out.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let api = std::fs::read_to_string(out.path().join("networkpolicy/store.api.yaml")).unwrap();
+    assert!(
+        api.contains("# egress[0]: to store/cache (io.kompose.service=cache) on TCP 6379"),
+        "{api}"
+    );
+    assert!(
+        api.contains("# egress[1]: to store/db (io.kompose.service=db) on TCP 5432"),
+        "{api}"
+    );
+}
+
+/// A service both declared and included is an error naming the include entry, unless the
+/// two definitions are the same (one file included along two paths).
+#[test]
+fn include_conflicts_are_errors_and_diamonds_are_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text).unwrap();
+    write(
+        "compose.yaml",
+        "name: p\ninclude:\n  - a.yaml\n  - b.yaml\nservices:\n  web:\n    image: nginx:1.27\n",
+    );
+    write(
+        "a.yaml",
+        "include: [shared.yaml]\nservices:\n  a:\n    image: busybox:1\n",
+    );
+    write(
+        "b.yaml",
+        "include: [shared.yaml]\nservices:\n  b:\n    image: busybox:1\n",
+    );
+    write("shared.yaml", "services:\n  db:\n    image: postgres:16\n");
+    let dir = tmp.path().to_str().unwrap();
+    let run = cinch(&["inspect", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = m["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["p/a", "p/b", "p/db", "p/web"]);
+
+    write("b.yaml", "services:\n  web:\n    image: httpd:2.4\n");
+    let run = cinch(&["inspect", dir]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let stderr = run.stderr.replace(&format!("{dir}/"), "");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "compose.yaml:4:5: error[include]: include: service `web` of b.yaml is already declared at compose.yaml:6; docker compose rejects this conflict too"
+        ),
+        "{stderr}"
+    );
+}

@@ -732,7 +732,41 @@ fn compose_override_files_are_wired_beside_their_base() {
     let text =
         std::fs::read_to_string(wired_path(&out, &format!("{dir}/compose.override.yaml"))).unwrap();
     assert!(
-        text.contains("an override of testdata/compose/override/compose.yaml"),
+        text.contains("read as part of the project of testdata/compose/override/compose.yaml"),
         "{text}"
     );
+}
+
+/// Files a Compose project `include`s are copied with their services wired, and the wired
+/// includer names those copies (here the copies mirror the inputs, so the paths stay).
+#[test]
+fn compose_included_files_are_wired_and_named_by_the_includer() {
+    let dir = "testdata/compose/include";
+    let (_tmp, out) = generate(&[dir, "--wire"]);
+    let read = |file: &str| -> serde_norway::Value {
+        let text = std::fs::read_to_string(wired_path(&out, &format!("{dir}/{file}"))).unwrap();
+        serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"))
+    };
+    let includer = read("compose.yaml");
+    let include = serde_json::to_value(&includer["include"]).unwrap();
+    assert_eq!(
+        include,
+        serde_json::json!([
+            {"path": "db/compose.yaml"},
+            {"path": "cache/compose.yaml", "env_file": "cache/cache.env"}
+        ])
+    );
+    for (file, service) in [("db/compose.yaml", "db"), ("cache/compose.yaml", "cache")] {
+        let copy = read(file);
+        let opts = serde_json::to_value(&copy["services"][service]["security_opt"]).unwrap();
+        let up = "../".repeat(format!("{dir}/{file}").matches('/').count() + 1);
+        assert_eq!(
+            opts,
+            serde_json::json!([
+                format!("seccomp={up}seccomp/store.{service}.{service}.json"),
+                format!("apparmor=cinch.store.{service}.{service}")
+            ]),
+            "{file}"
+        );
+    }
 }

@@ -171,13 +171,22 @@ pub fn decode(mut bytes: Vec<u8>, display: &str) -> Result<String, Diagnostic> {
     })
 }
 
-/// Drop `.` components and a leading `./`; keep `..` (display only, never used to open).
+/// Drop `.` components and a leading `./`; `dir/..` cancels out, a leading `..` stays
+/// (display only, never used to open: lexical, so a file reached as `app/../shared/x` and as
+/// `shared/x` has one name).
 pub fn normalize(p: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
             Component::RootDir => parts.push(String::new()),
+            Component::ParentDir
+                if parts
+                    .last()
+                    .is_some_and(|last| !last.is_empty() && last != "..") =>
+            {
+                parts.pop();
+            }
             other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
         }
     }
@@ -454,6 +463,9 @@ mod tests {
     fn normalizes_display_paths() {
         assert_eq!(normalize(Path::new("./a/./b.yaml")), "a/b.yaml");
         assert_eq!(normalize(Path::new(".")), "");
-        assert_eq!(normalize(Path::new("a/../b")), "a/../b");
+        assert_eq!(normalize(Path::new("a/../b")), "b");
+        assert_eq!(normalize(Path::new("app/../../shared/x")), "../shared/x");
+        assert_eq!(normalize(Path::new("../../x")), "../../x");
+        assert_eq!(normalize(Path::new("/../x")), "/../x");
     }
 }

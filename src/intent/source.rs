@@ -19,8 +19,8 @@ pub struct Manifest {
     pub documents: Vec<serde_json::Value>,
     /// Tags the documents carried that JSON cannot hold (`!reset`), as (line, tag).
     pub dropped_tags: Vec<(u32, String)>,
-    /// A Compose override file: the base file it is merged into. Its copy is written beside
-    /// the base's even when it declares no container of its own.
+    /// A Compose file another input reads (merged into it as its override file, or through
+    /// `include`): that input. Its copy is written even when it declares no container.
     pub merged_into: Option<Arc<str>>,
 }
 

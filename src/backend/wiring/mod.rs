@@ -17,9 +17,13 @@
 //!   then the build contexts, bind mounts and `env_file`s copied from the original resolve
 //!   as they always did. (Without a known output directory: relative to the wired file.)
 //!
+//!   A Compose override file, or a file a project `include`s, is copied too; the wired
+//!   includer's `include:` names the copies (with the original `project_directory`).
+//!
 //! Not wired: privileged containers (they run unconfined whatever profile is named: moby
 //! `daemon/oci_linux.go`, kubelet), lone Dockerfiles (no manifest to patch). Only files that
-//! declare a workload are copied; every document of such a file is kept, in order.
+//! declare a workload (or belong to a project that does) are copied; every document of such
+//! a file is kept, in order.
 
 mod compose;
 mod kubernetes;
@@ -66,22 +70,40 @@ pub fn emit(
     }
     let mut taken = BTreeSet::new();
     let mut spo_files = BTreeMap::new();
+    // Which manifests get a copy, and where, is decided first: a Compose file that
+    // `include`s another names that file's copy.
+    let mut planned = Vec::new();
     for manifest in &model.manifests {
-        let mut notes = write::Notes::default();
         let containers = match (by_file.get(&*manifest.file), &manifest.merged_into) {
             (Some(c), _) => c.as_slice(),
-            // An override file is copied beside its base, so both can be given to compose.
+            // An override or included file is copied too, so compose reads the wired one.
             (None, Some(base)) if by_file.contains_key(&**base) => &[],
             (None, _) => continue,
         };
+        let rel = write::wired_path(manifest, &mut taken);
+        planned.push((manifest, containers, rel));
+    }
+    let wired: BTreeMap<&str, &str> = planned
+        .iter()
+        .map(|(m, _, rel)| (&*m.file, rel.as_str()))
+        .collect();
+    for (manifest, containers, rel) in &planned {
+        let (manifest, rel) = (*manifest, rel.as_str());
+        let mut notes = write::Notes::default();
         if let Some(base) = &manifest.merged_into {
             notes.other.push(format!(
-                "an override of {base}: use both copies, docker compose -f <wired {base}> -f <this file>"
+                "read as part of the project of {base} (its override file, or through include)"
             ));
         }
-        let rel = write::wired_path(manifest, &mut taken);
         let mut documents = manifest.documents.clone();
-        for &(w, c, src) in containers {
+        let from_project = output_dir.and_then(|o| project_relative(&manifest.file, o));
+        if manifest.format == ManifestFormat::Compose {
+            let up = from_project.as_ref().map(|(_, up)| up.as_str());
+            for doc in &mut documents {
+                compose::include_copies(doc, &manifest.file, rel, &wired, up);
+            }
+        }
+        for &(w, c, src) in *containers {
             let who = format!("{} container {}", w.id, c.name);
             if c.privileged.value {
                 notes.skipped.push(format!(
@@ -104,11 +126,10 @@ pub fn emit(
                     kubernetes_profiles(w, c, stem, manifest, spo, tree, &mut notes, &mut spo_files)
                 }
                 ManifestFormat::Compose => {
-                    let from_project = output_dir.and_then(|o| project_relative(&manifest.file, o));
                     if let Some((dir, _)) = &from_project {
                         notes.compose_project = Some(dir.clone());
                     }
-                    compose_profiles(stem, &rel, from_project.map(|(_, up)| up), tree)
+                    compose_profiles(stem, rel, from_project.clone().map(|(_, up)| up), tree)
                 }
             };
             if profiles == Profiles::default() {
@@ -146,7 +167,7 @@ pub fn emit(
             }
         }
         let bytes = write::manifest(manifest, &documents, &notes, spo);
-        tree.insert(DIR, &rel, bytes);
+        tree.insert(DIR, rel, bytes);
     }
     for (name, bytes) in spo_files {
         tree.insert(spo::DIR, &name, bytes);

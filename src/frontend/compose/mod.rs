@@ -13,6 +13,7 @@
 //! never be rejected because of a library, so we read the tree leniently and check each key
 //! ourselves; the crate is used in tests to check that wired output still parses.
 
+mod include;
 mod interpolate;
 mod keys;
 mod merge;
@@ -34,6 +35,7 @@ use crate::yaml::{self, Document, Mark, Node};
 use super::Options;
 use interpolate::{Var, Vars};
 
+pub use include::included_by;
 pub use merge::as_map_form;
 pub use overrides::pairs as override_pairs;
 
@@ -149,15 +151,13 @@ pub fn lower(
         vars,
         memo: BTreeMap::new(),
     };
-    let mut resolved: Vec<(String, Node, Node)> = Vec::new();
+    let mut resolved = merge_layers(&mut ctx, &mut resolver, &layers);
+    // `include` comes after the merge, so a service may not be both declared and included.
+    let mut chain: Vec<PathBuf> = src.canonical.iter().cloned().collect();
     for &file in &layers {
-        for (name, key, def) in resolve_services(&mut ctx, &mut resolver, file) {
-            match resolved.iter_mut().find(|(n, _, _)| *n == name) {
-                // The base's key stays: the workload is declared where it was first written.
-                Some((_, _, base)) => *base = merge::merge_service(base, &def),
-                None => resolved.push((name, key, def)),
-            }
-        }
+        let vars = resolver.vars.vars.clone();
+        let included = include::services(&mut ctx, opts, file, &vars, &mut chain);
+        add_included(&mut ctx, &mut resolved, included);
     }
 
     let mut fragment = Fragment::default();
@@ -176,12 +176,57 @@ pub fn lower(
     fragment
 }
 
+/// The services of a file and the files merged onto it (override files), in order of
+/// first declaration; a later file's definition is merged onto the earlier one.
+fn merge_layers(ctx: &mut Ctx<'_>, resolver: &mut Extends, layers: &[u32]) -> Vec<Resolved> {
+    let mut resolved: Vec<Resolved> = Vec::new();
+    for &file in layers {
+        for (name, key, def) in resolve_services(ctx, resolver, file) {
+            match resolved.iter_mut().find(|(n, _, _)| *n == name) {
+                // The first key stays: the workload is declared where it was first written.
+                Some((_, _, base)) => *base = merge::merge_service(base, &def),
+                None => resolved.push((name, key, def)),
+            }
+        }
+    }
+    resolved
+}
+
+/// Add the services an `include` brought in; one that is already declared differently is an
+/// error, as in docker compose (included applications are copied, never merged; the same
+/// definition twice, from a file included along two paths, is one service).
+fn add_included(ctx: &mut Ctx<'_>, resolved: &mut Vec<Resolved>, included: Vec<include::Service>) {
+    let same = |a: &Node, b: &Node| {
+        let json = |n: &Node| yaml::json::to_json(n, yaml::json::Schema::Yaml12).value;
+        json(a) == json(b)
+    };
+    for inc in included {
+        if let Some((_, first, def)) = resolved.iter().find(|(n, _, _)| *n == inc.name) {
+            if same(def, &inc.def) {
+                continue;
+            }
+            let first = format!("{}:{}", ctx.file(first.mark), first.mark.line);
+            ctx.error(
+                Code::Include,
+                &inc.entry,
+                "include",
+                format!(
+                    "service `{}` of {} is already declared at {first}; docker compose rejects this conflict too",
+                    inc.name,
+                    ctx.file(inc.key.mark)
+                ),
+            );
+            continue;
+        }
+        resolved.push((inc.name, inc.key, inc.def));
+    }
+}
+
+/// A service as lowered: its name, its key (where it is declared), its merged definition.
+type Resolved = (String, Node, Node);
+
 /// The services of file `file`, each with its `extends` chain merged in, in file order.
-fn resolve_services(
-    ctx: &mut Ctx<'_>,
-    resolver: &mut Extends,
-    file: u32,
-) -> Vec<(String, Node, Node)> {
+fn resolve_services(ctx: &mut Ctx<'_>, resolver: &mut Extends, file: u32) -> Vec<Resolved> {
     let root = ctx.files[file as usize].root.clone();
     let Some(services) = root.get("services") else {
         return Vec::new();
@@ -270,6 +315,16 @@ fn valid_service_name(name: &str) -> bool {
 
 /// Variables for interpolation: the `.env` beside the file, overridden by the environment.
 fn environment(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Vars {
+    let dotenv = src.path.is_some().then(|| src.relative(".env"));
+    environment_from(dotenv.iter().filter(|(p, _)| p.is_file()), opts, diags)
+}
+
+/// Variables from env files (later files win), overridden by the environment.
+fn environment_from<'a>(
+    files: impl IntoIterator<Item = &'a (PathBuf, String)>,
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Vars {
     let env: BTreeMap<String, Var> = opts
         .env
         .iter()
@@ -284,20 +339,17 @@ fn environment(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Var
         })
         .collect();
     let mut vars = Vars::default();
-    if src.path.is_some() {
-        let (path, display) = src.relative(".env");
-        if path.is_file() {
-            match input::read_text(&path, &display) {
-                Ok(text) => {
-                    let file: Arc<str> = Arc::from(display.as_str());
-                    let (dotenv, bad) = interpolate::parse_env_file(&text, &file, &env);
-                    for (line, msg) in bad {
-                        diags.push(Diagnostic::warning(Code::InvalidValue, &display, line, msg));
-                    }
-                    vars.vars = dotenv;
+    for (path, display) in files {
+        match input::read_text(path, display) {
+            Ok(text) => {
+                let file: Arc<str> = Arc::from(display.as_str());
+                let (dotenv, bad) = interpolate::parse_env_file(&text, &file, &env);
+                for (line, msg) in bad {
+                    diags.push(Diagnostic::warning(Code::InvalidValue, display, line, msg));
                 }
-                Err(d) => diags.push(d),
+                vars.vars.extend(dotenv);
             }
+            Err(d) => diags.push(d),
         }
     }
     vars.vars.extend(env);
@@ -339,17 +391,9 @@ const TOP_LEVEL: &[&str] = &[
 
 fn check_top_level(ctx: &mut Ctx<'_>, file: u32) {
     let root = ctx.files[file as usize].root.clone();
-    for (k, v) in root.as_map().unwrap_or_default() {
+    for (k, _) in root.as_map().unwrap_or_default() {
         let key = k.as_str().unwrap_or("");
         if key.starts_with("x-") || TOP_LEVEL.contains(&key) {
-            if key == "include" {
-                ctx.diags.push(Diagnostic::note(
-                    Code::SkippedDocument,
-                    &ctx.file(v.mark).clone(),
-                    k.line(),
-                    "include: the included files are not followed; pass them as inputs too",
-                ));
-            }
             continue;
         }
         let hint = crate::yaml::de::closest(key, TOP_LEVEL)
