@@ -385,3 +385,59 @@ fn a_backend_failure_leaves_the_output_directory_byte_identical() {
         .collect();
     assert_eq!(left, ["profiles"], "no stage left behind");
 }
+
+/// A FIFO or a device is never opened when a manifest names it (`include`, `extends`,
+/// `env_file`) or when it sits in an input directory: opening a FIFO blocks until someone
+/// writes, reading a device may never end.
+#[test]
+fn fifos_and_devices_are_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let cases = [
+        ("include", "include:\n  - fifo.yaml\n"),
+        ("include-device", "include:\n  - /dev/zero\n"),
+        (
+            "extends",
+            "    extends:\n      file: fifo.yaml\n      service: web\n",
+        ),
+        ("env_file", "    env_file: fifo.yaml\n"),
+    ];
+    for (name, extra) in cases {
+        let file = tmp.path().join(format!("{name}.yaml"));
+        let text = format!("services:\n  app:\n    image: busybox:1\n{extra}")
+            .replace("fifo.yaml", fifo.to_str().unwrap());
+        fs::write(&file, text).unwrap();
+        let o = run_capped(&["inspect", file.to_str().unwrap()]);
+        assert_no_panic(&o, name);
+        // Said, with the file it could not read (an error, or for env_file a warning).
+        let named = if name == "include-device" {
+            "/dev/zero"
+        } else {
+            "fifo.yaml"
+        };
+        assert!(o.stderr.contains(named), "{name}: {}", o.stderr);
+    }
+    // In an input directory, the FIFO (and a link to it) is passed over, with a warning.
+    std::os::unix::fs::symlink(&fifo, dir.join("link.yaml")).unwrap();
+    fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    let o = run_capped(&["inspect", dir.to_str().unwrap()]);
+    assert_no_panic(&o, "directory with a FIFO");
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    for skipped in [
+        "fifo.yaml:0: warning[skipped-document]",
+        "link.yaml:0: warning[skipped-document]",
+    ] {
+        assert!(o.stderr.contains(skipped), "{}", o.stderr);
+    }
+}

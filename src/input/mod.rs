@@ -109,11 +109,31 @@ pub fn kind_from_content(text: &str) -> SourceKind {
     }
 }
 
-/// Read a file as text, enforcing the size limit and rejecting what is not UTF-8 text,
-/// with the line of the first bad byte.
+/// Read a file a manifest names (`extends`, `include`, `env_file`, `.env`, a Dockerfile) as
+/// text, enforcing the size limit and rejecting what is not UTF-8 text, with the line of the
+/// first bad byte. Only regular files: a FIFO or a device a manifest names
+/// (`include: [/dev/stdin]`) could block forever.
 pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    read_limited(path, display, true)
+}
+
+/// [`read_text`] for an input named on the command line, which may be a pipe
+/// (`cinch generate <(helm template …)`).
+fn read_input(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    read_limited(path, display, false)
+}
+
+fn read_limited(path: &Path, display: &str, regular_only: bool) -> Result<String, Diagnostic> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Diagnostic::error(Code::Io, display, 0, format!("cannot read: {e}")))?;
+    if regular_only && !meta.is_file() {
+        return Err(Diagnostic::error(
+            Code::Io,
+            display,
+            0,
+            "cannot read: not a regular file",
+        ));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(display, meta.len()));
     }
@@ -296,7 +316,7 @@ pub fn discover_in(
         if !seen.insert(key.clone()) {
             continue;
         }
-        match read_text(&path, &display) {
+        match read_input(&path, &display) {
             Ok(text) => {
                 let kind = kind.unwrap_or_else(|| kind_from_content(&text));
                 let dir = path
@@ -392,8 +412,18 @@ fn walk(
         } else if let Some(kind) = kind_from_name(&name) {
             if meta.file_type().is_symlink() {
                 match std::fs::metadata(entry.path()) {
+                    Ok(target) if target.is_file() => {}
+                    // A linked directory is not followed.
                     Ok(target) if target.is_dir() => continue,
-                    Ok(_) => {}
+                    Ok(_) => {
+                        diags.push(Diagnostic::warning(
+                            Code::SkippedDocument,
+                            &child_display,
+                            0,
+                            "skipped: links to something that is not a regular file",
+                        ));
+                        continue;
+                    }
                     Err(e) => {
                         diags.push(Diagnostic::warning(
                             Code::SkippedDocument,
@@ -404,6 +434,17 @@ fn walk(
                         continue;
                     }
                 }
+            }
+            if !meta.file_type().is_symlink() && !meta.is_file() {
+                // A FIFO would block the walk until someone writes to it; a socket or
+                // device is no manifest.
+                diags.push(Diagnostic::warning(
+                    Code::SkippedDocument,
+                    &child_display,
+                    0,
+                    "skipped: not a regular file",
+                ));
+                continue;
             }
             found.push((entry.path(), child_display, display.to_owned(), Some(kind)));
         }
