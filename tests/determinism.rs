@@ -39,6 +39,8 @@ const FIXTURES: &[&str] = &[
     "testdata/compose/webapp",
     "testdata/compose/networks",
     "testdata/compose/anchors",
+    "testdata/compose/override",
+    "testdata/compose/include",
     "testdata/kubernetes/references",
     "testdata/kubernetes/workloads",
     "testdata/kubernetes/list",
