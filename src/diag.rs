@@ -177,6 +177,11 @@ impl Diagnostics {
         self.items.len()
     }
 
+    /// Forget everything pushed after the first `len` (work done only to compare).
+    pub fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

@@ -192,6 +192,15 @@ fn override_file_is_merged_into_its_base() {
     let command = &api["containers"][0]["process"]["command"];
     assert_eq!(command["value"][2], "debugpy");
     assert_eq!(command["at"]["line"], 9);
+    // What the override replaced is kept, with where it was written.
+    let before = &command["overridden"][0];
+    assert_eq!(before["value"][2], "http.server");
+    assert_eq!(
+        before["at"]["file"],
+        "testdata/compose/override/compose.yaml"
+    );
+    assert_eq!(before["at"]["line"], 15);
+    assert!(command["overridden"].as_array().unwrap().len() == 1);
     let env = &api["containers"][0]["env"];
     assert!(
         env["DB_URL"].is_object() && env["LOG_LEVEL"].is_object(),

@@ -264,7 +264,11 @@ fn application(
         vars,
         memo: BTreeMap::new(),
     };
-    let mut resolved: Vec<Resolved> = super::merge_layers(ctx, &mut resolver, &layers);
+    // What an included application's own override paths replace is not kept (as overridden
+    // facts) the way the project's own override file's is.
+    let mut replaced = BTreeMap::new();
+    let mut resolved: Vec<Resolved> =
+        super::merge_layers(ctx, &mut resolver, &layers, &mut replaced);
     chain.push(canonical);
     for &layer in &layers {
         let nested = services(ctx, opts, layer, &resolver.vars.vars, chain);

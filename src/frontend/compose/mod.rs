@@ -17,6 +17,7 @@ mod include;
 mod interpolate;
 mod keys;
 mod merge;
+mod overridden;
 mod overrides;
 mod ports;
 mod service;
@@ -151,7 +152,8 @@ pub fn lower(
         vars,
         memo: BTreeMap::new(),
     };
-    let mut resolved = merge_layers(&mut ctx, &mut resolver, &layers);
+    let mut replaced = BTreeMap::new();
+    let mut resolved = merge_layers(&mut ctx, &mut resolver, &layers, &mut replaced);
     // `include` comes after the merge, so a service may not be both declared and included.
     let mut chain: Vec<PathBuf> = src.canonical.iter().cloned().collect();
     for &file in &layers {
@@ -162,7 +164,16 @@ pub fn lower(
 
     let mut fragment = Fragment::default();
     for (name, key, def) in &resolved {
-        if let Some(w) = service::lower(&mut ctx, &project, name, key, def) {
+        if let Some(mut w) = service::lower(&mut ctx, &project, name, key, def) {
+            if let Some(first) = replaced.get(name) {
+                // The first file's own definition, lowered only to compare (its
+                // diagnostics are those of the merged service, already reported).
+                let mark = ctx.diags.len();
+                if let Some(before) = service::lower(&mut ctx, &project, name, key, first) {
+                    overridden::note(&mut w, &before);
+                }
+                ctx.diags.truncate(mark);
+            }
             if !opts.profiles.is_empty()
                 && !w.profiles.is_empty()
                 && !w.profiles.iter().any(|p| opts.profiles.contains(p))
@@ -177,14 +188,23 @@ pub fn lower(
 }
 
 /// The services of a file and the files merged onto it (override files), in order of
-/// first declaration; a later file's definition is merged onto the earlier one.
-fn merge_layers(ctx: &mut Ctx<'_>, resolver: &mut Extends, layers: &[u32]) -> Vec<Resolved> {
+/// first declaration; a later file's definition is merged onto the earlier one. `replaced`
+/// gets the first file's own definition of each service a later file changed.
+fn merge_layers(
+    ctx: &mut Ctx<'_>,
+    resolver: &mut Extends,
+    layers: &[u32],
+    replaced: &mut BTreeMap<String, Node>,
+) -> Vec<Resolved> {
     let mut resolved: Vec<Resolved> = Vec::new();
     for &file in layers {
         for (name, key, def) in resolve_services(ctx, resolver, file) {
             match resolved.iter_mut().find(|(n, _, _)| *n == name) {
                 // The first key stays: the workload is declared where it was first written.
-                Some((_, _, base)) => *base = merge::merge_service(base, &def),
+                Some((_, _, base)) => {
+                    replaced.entry(name).or_insert_with(|| base.clone());
+                    *base = merge::merge_service(base, &def);
+                }
                 None => resolved.push((name, key, def)),
             }
         }
