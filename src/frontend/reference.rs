@@ -106,6 +106,16 @@ pub fn name_rules_out_address(name: &str) -> bool {
 /// Every host reference in `text`. `hinted`: a bare host without port counts too.
 pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
     let mut out = Vec::new();
+    // Besides a bare hinted word, a reference is `scheme://…` or `host:<digits>`: a value
+    // with neither (most of a mounted JSON or YAML config file) is passed over at memchr speed.
+    if !hinted
+        && !text.contains("://")
+        && !text
+            .match_indices(':')
+            .any(|(i, _)| text.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit))
+    {
+        return out;
+    }
     // A bare word counts only when it is the whole value (`REDIS_HOST: cache`).
     let single = hinted
         && text
@@ -160,6 +170,10 @@ pub fn find(text: &str, hinted: bool) -> Vec<HostRef> {
             // `--db=postgres:5432` and `host=db port=5432`-style words.
             let part = part.rsplit('=').next().unwrap_or(part);
             let part = part.trim_end_matches(['.', ':']);
+            // Only a bare hinted word may lack a port (`"key":` in JSON is no host).
+            if !single && !part.contains(':') {
+                continue;
+            }
             match split_host_port(part) {
                 Some((host, Some(port))) => out.push(HostRef {
                     host,
@@ -241,21 +255,21 @@ fn is_hostname(h: &str) -> bool {
     if h.is_empty() || h.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = h.split('.').collect();
-    if labels.len() == 4
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+    let labels = || h.split('.');
+    if labels().count() == 4
+        && labels().all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
     {
         return true;
     }
-    labels.iter().all(|l| {
+    labels().all(|l| {
         !l.is_empty()
             && l.len() <= 63
             && l.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             && !l.starts_with('-')
-    }) && labels[0].bytes().any(|b| b.is_ascii_alphabetic())
+    }) && labels()
+        .next()
+        .is_some_and(|l| l.bytes().any(|b| b.is_ascii_alphabetic()))
 }
 
 #[cfg(test)]

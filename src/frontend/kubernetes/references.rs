@@ -85,9 +85,22 @@ pub(crate) fn hosts(text: &str, hinted: bool) -> Vec<HostRef> {
 /// only a Service can be meant, so they count without a port and whatever the variable is
 /// called (`nc -z db.apps.svc.cluster.local 5432`).
 fn cluster_names(text: &str) -> Vec<HostRef> {
+    // Every such name has a `.svc` label: a value without one (most of a mounted config
+    // file) is passed over at memchr speed, and only words with one are looked at.
+    let has_svc = |s: &str| {
+        s.match_indices('.').any(|(i, _)| {
+            s.as_bytes()
+                .get(i + 1..i + 4)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"svc"))
+        })
+    };
+    if !has_svc(text) {
+        return Vec::new();
+    }
     text.split(|c: char| {
         c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '=' | '`')
     })
+    .filter(|t| has_svc(t))
     .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
     .filter(|t| {
         let labels: Vec<&str> = t.split('.').collect();
