@@ -317,22 +317,16 @@ pub fn discover_in(
             return out;
         }
     }
-    // The same file reached twice (a directory and a file in it) is read once.
+    // Canonicalizing (a syscall per path component), reading and checking the text are most
+    // of discovery's time on a large tree, and each file is independent: in parallel, results
+    // in the sorted order. The same file reached twice (a directory and a file in it) is kept
+    // once, under its first name.
     found.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut seen = std::collections::BTreeSet::new();
-    let mut unique = Vec::with_capacity(found.len());
-    for (path, display, dir_display, kind) in found {
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if seen.insert(key.clone()) {
-            unique.push((path, display, dir_display, kind, key));
-        }
-    }
-    // Reading and checking the text is most of discovery's time on a large tree, and each
-    // file is independent: in parallel, results in the sorted order.
     use rayon::prelude::*;
-    let read: Vec<_> = unique
+    let read: Vec<_> = found
         .into_par_iter()
-        .map(|(path, display, dir_display, kind, key)| {
+        .map(|(path, display, dir_display, kind)| {
+            let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             let text = read_input(&path, &display)?;
             let kind = kind.unwrap_or_else(|| kind_from_content(&text));
             let dir = path
@@ -354,9 +348,14 @@ pub fn discover_in(
             })
         })
         .collect();
+    let mut seen = std::collections::BTreeSet::new();
     for r in read {
         match r {
-            Ok(src) => out.push(src),
+            Ok(src) => {
+                if seen.insert(src.canonical.clone()) {
+                    out.push(src);
+                }
+            }
             Err(d) => diags.push(d),
         }
     }
