@@ -11,9 +11,10 @@
 //!
 //! Names are validated with the `syscalls` crate's per-architecture tables, not typed by hand.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::str::FromStr;
-use std::sync::{OnceLock, RwLock};
 
 use serde::Serialize;
 
@@ -271,23 +272,29 @@ fn lookup(
 /// ABI of `arches`: the name itself where an ABI has it, its replacement where an ABI lacks
 /// it, and the 32-bit variants on 32-bit ABIs. Names no selected ABI knows are dropped.
 pub fn resolve(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {
-    // Every container asks for the same few hundred names: resolving one means parsing it
-    // against five ABI tables, so results are memoized per (architectures, name). The cache
-    // only saves work; what it returns is the same as computing it again.
-    type Cache = RwLock<HashMap<(u8, Box<str>), Vec<&'static str>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let mask = arches.iter().fold(0u8, |m, a| m | (1 << (*a as u8)));
-    let cache = CACHE.get_or_init(Cache::default);
-    let key = (mask, Box::<str>::from(name));
-    if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return hit.iter().copied().collect();
+    resolved(name, arches).iter().copied().collect()
+}
+
+/// [`resolve`] as a shared sorted list. Every container asks for the same few hundred names,
+/// and resolving one means parsing it against five ABI tables, so results are memoized per
+/// (architectures, name) — per thread: no lock to contend for and no allocation on a hit.
+/// The cache only saves work; what it returns is the same as computing it again.
+pub fn resolved(name: &str, arches: &BTreeSet<Arch>) -> Rc<[&'static str]> {
+    type Cache = RefCell<HashMap<u8, HashMap<Box<str>, Rc<[&'static str]>>>>;
+    thread_local! {
+        static CACHE: Cache = RefCell::default();
     }
-    let out = resolve_uncached(name, arches);
-    cache
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, out.iter().copied().collect());
-    out
+    let mask = arches.iter().fold(0u8, |m, a| m | (1 << (*a as u8)));
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let by_name = cache.entry(mask).or_default();
+        if let Some(hit) = by_name.get(name) {
+            return Rc::clone(hit);
+        }
+        let out: Rc<[&'static str]> = resolve_uncached(name, arches).into_iter().collect();
+        by_name.insert(name.into(), Rc::clone(&out));
+        out
+    })
 }
 
 fn resolve_uncached(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {

@@ -660,10 +660,11 @@ impl<'a> Builder<'a> {
     }
 
     fn resolve(&self, names: &[&str]) -> BTreeSet<&'static str> {
-        names
-            .iter()
-            .flat_map(|n| arch::resolve(n, self.arches))
-            .collect()
+        let mut out = BTreeSet::new();
+        for n in names {
+            out.extend(arch::resolved(n, self.arches).iter().copied());
+        }
+        out
     }
 
     /// Allow these calls unconditionally, minus the ones an earlier reason already allows.
