@@ -227,7 +227,7 @@ fn lower_all(
         .map(|(i, src)| {
             let mut d = Diagnostics::new();
             let f = if let Some(&base) = merged_into.get(&i) {
-                frontend::keep_override(src, sources[base], opts)
+                frontend::keep_merged(src, sources[base], opts)
             } else {
                 let overrides: Vec<&input::SourceFile> =
                     pairs.get(&i).map(|&o| sources[o]).into_iter().collect();

@@ -103,9 +103,10 @@ pub fn lower(
     }
 }
 
-/// An override file merged into its base (see [`lower`]): nothing of its own to lower, but
-/// its documents are kept for wiring, which writes a copy beside the base's.
-pub fn keep_override(src: &SourceFile, base: &SourceFile, opts: &Options) -> Fragment {
+/// A Compose file another input reads — its override file, or a file it `include`s (see
+/// [`lower`]): nothing of its own to lower, but its documents are kept for wiring, which
+/// writes a copy beside the base's.
+pub fn keep_merged(src: &SourceFile, base: &SourceFile, opts: &Options) -> Fragment {
     let mut fragment = Fragment::default();
     if opts.keep_documents {
         // A syntax error is reported by the base that merges this file.
