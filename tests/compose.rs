@@ -332,3 +332,42 @@ fn include_conflicts_are_errors_and_diamonds_are_not() {
         "{stderr}"
     );
 }
+
+/// Two files beside each other that declare the same service and are not a base/override
+/// pair (`docker-compose.yml` and a variant such as `docker-compose.images.yml`, as in
+/// dockersamples/example-voting-app): the file `docker compose` reads by default is the
+/// project's definition, whatever the names sort as; the variant is reported and ignored.
+#[test]
+fn the_default_compose_file_wins_over_a_variant_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("docker-compose.yml"),
+        "services:\n  web:\n    build: .\n    image: app/web:dev\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docker-compose.images.yml"),
+        "services:\n  web:\n    image: app/web:1.0\n",
+    )
+    .unwrap();
+    let run = cinch(&["inspect", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let image = &m["workloads"][0]["containers"][0]["image"];
+    assert_eq!(image["value"]["raw"], "app/web:dev", "{}", run.stdout);
+    assert_eq!(m["workloads"].as_array().unwrap().len(), 1);
+    let warning = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("defined again"))
+        .unwrap_or_default();
+    assert!(
+        warning.contains("docker-compose.images.yml:2:")
+            && warning.contains("(kept: ")
+            && warning.contains("docker-compose.yml:2 services.web)"),
+        "{}",
+        run.stderr
+    );
+}

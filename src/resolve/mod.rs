@@ -95,22 +95,48 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
 /// Two definitions of one workload id (the same service in two Compose files of one
 /// project): the first (by file name) is kept, the other reported.
 fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
+    // Workloads are sorted by id: each run of equal ids is one group. A Compose file named as
+    // `docker compose` reads by default (`docker-compose.yml`) is the project's own definition
+    // and wins over a variant beside it (`docker-compose.images.yml`); else the first wins.
+    let preferred = |w: &crate::intent::Workload| {
+        !(w.kind == crate::intent::WorkloadKind::ComposeService
+            && w.at
+                .file()
+                .is_some_and(crate::frontend::compose::is_default_file))
+    };
     let mut kept: Vec<crate::intent::Workload> = Vec::with_capacity(model.workloads.len());
-    for w in std::mem::take(&mut model.workloads) {
-        if let Some(first) = kept.last().filter(|k| k.id == w.id) {
+    let mut group: Vec<crate::intent::Workload> = Vec::new();
+    let mut flush = |group: &mut Vec<crate::intent::Workload>, kept: &mut Vec<_>| {
+        let Some(best) = group
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, w)| (preferred(w), *i))
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        let winner = group.swap_remove(best);
+        group.sort_by(|a, b| a.at.cmp(&b.at));
+        for w in group.drain(..) {
             diags.push(Diagnostic::warning(
                 Code::Unresolved,
                 w.at.file().unwrap_or("<inputs>"),
                 w.at.line_no(),
                 format!(
-                    "workload {} is defined again (first at {}); this definition is ignored (cinch merges compose.override.yaml into the compose.yaml beside it, as docker compose does; read other variants in separate runs)",
-                    w.id, first.at
+                    "workload {} is defined again (kept: {}); this definition is ignored (cinch merges compose.override.yaml into the compose.yaml beside it, as docker compose does; read other variants in separate runs)",
+                    w.id, winner.at
                 ),
             ));
-            continue;
         }
-        kept.push(w);
+        kept.push(winner);
+    };
+    for w in std::mem::take(&mut model.workloads) {
+        if group.first().is_some_and(|g| g.id != w.id) {
+            flush(&mut group, &mut kept);
+        }
+        group.push(w);
     }
+    flush(&mut group, &mut kept);
     model.workloads = kept;
 }
 

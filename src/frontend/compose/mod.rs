@@ -38,7 +38,7 @@ use interpolate::{Var, Vars};
 
 pub use include::included_by;
 pub use merge::as_map_form;
-pub use overrides::pairs as override_pairs;
+pub use overrides::{is_default_file, pairs as override_pairs};
 
 /// State shared while lowering one Compose file: the table of files its marks point into
 /// (the file itself, then files reached through `extends`), `.env` provenance, diagnostics.

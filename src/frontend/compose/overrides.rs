@@ -27,6 +27,13 @@ const OVERRIDE_NAMES: &[&str] = &[
     "docker-compose.override.yaml",
 ];
 
+/// Whether `file` (a path as displayed) has a name `docker compose` reads by default: of two
+/// files that declare the same service, that one is the project's own definition.
+pub fn is_default_file(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    BASE_NAMES.contains(&name)
+}
+
 /// The best-ranked candidate seen so far: (rank in its name list, source index).
 type Best = Option<(usize, usize)>;
 
@@ -90,5 +97,13 @@ mod tests {
         let got: Vec<(usize, usize)> = pairs(&refs).into_iter().collect();
         // a: the pair; b: no override; c: no base; d: the best-ranked of each; e: none.
         assert_eq!(got, vec![(0, 1), (5, 7)]);
+    }
+
+    #[test]
+    fn default_files_are_known_by_name() {
+        assert!(is_default_file("app/docker-compose.yml"));
+        assert!(is_default_file("compose.yaml"));
+        assert!(!is_default_file("app/docker-compose.images.yml"));
+        assert!(!is_default_file("app/compose.override.yaml"));
     }
 }
