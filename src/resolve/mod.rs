@@ -118,12 +118,17 @@ fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
         let winner = group.swap_remove(best);
         group.sort_by(|a, b| a.at.cmp(&b.at));
         for w in group.drain(..) {
+            let hint = if w.kind == crate::intent::WorkloadKind::ComposeService {
+                " (cinch merges compose.override.yaml into the compose.yaml beside it, as docker compose does; read other variants in separate runs)"
+            } else {
+                ""
+            };
             diags.push(Diagnostic::warning(
                 Code::Unresolved,
                 w.at.file().unwrap_or("<inputs>"),
                 w.at.line_no(),
                 format!(
-                    "workload {} is defined again (kept: {}); this definition is ignored (cinch merges compose.override.yaml into the compose.yaml beside it, as docker compose does; read other variants in separate runs)",
+                    "workload {} is defined again (kept: {}); this definition is ignored{hint}",
                     w.id, winner.at
                 ),
             ));
