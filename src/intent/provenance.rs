@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::yaml::Mark;
 
 /// A place in a manifest.
@@ -139,6 +140,23 @@ impl Provenance {
 
     pub fn line_no(&self) -> u32 {
         self.location().map_or(0, |l| l.line)
+    }
+
+    /// A diagnostic about this fact, at its file and line (`<inputs>`, line 0, for a
+    /// baseline, which no file wrote).
+    pub fn diagnostic(
+        &self,
+        severity: Severity,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(
+            severity,
+            code,
+            self.file().unwrap_or("<inputs>"),
+            self.line_no(),
+            message.into(),
+        )
     }
 }
 

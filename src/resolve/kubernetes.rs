@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostics, Severity};
 use crate::frontend::kubernetes::{expand, hosts};
 use crate::frontend::reference::{self, scheme_port};
 use crate::intent::{
@@ -31,10 +31,9 @@ pub fn resolve(model: &mut Model, diags: &mut Diagnostics) {
 /// or two apps that collide): the first, by file name, is kept and the other reported.
 fn dedupe(model: &mut Model, diags: &mut Diagnostics) {
     let mut again = |what: &str, id: &str, at: &Provenance, first: &Provenance| {
-        diags.push(Diagnostic::warning(
+        diags.push(at.diagnostic(
+            Severity::Warning,
             Code::Unresolved,
-            at.file().unwrap_or("<inputs>"),
-            at.line_no(),
             format!("{what} {id} is defined again (first at {first}); this definition is ignored"),
         ));
     };
@@ -563,10 +562,9 @@ fn publish(model: &mut Model, diags: &mut Diagnostics) {
         .collect();
     for route in &model.routes {
         let Some(s) = by_name.get(&(route.namespace.as_str(), route.service.as_str())) else {
-            diags.push(Diagnostic::note(
+            diags.push(route.at.diagnostic(
+                Severity::Note,
                 Code::Unresolved,
-                route.at.file().unwrap_or("<inputs>"),
-                route.at.line_no(),
                 format!(
                     "{} sends traffic to Service {}/{}, which is not among the inputs",
                     route.route, route.namespace, route.service
@@ -584,10 +582,9 @@ fn publish(model: &mut Model, diags: &mut Diagnostics) {
             })
             .collect();
         if sps.is_empty() {
-            diags.push(Diagnostic::warning(
+            diags.push(route.at.diagnostic(
+                Severity::Warning,
                 Code::Unresolved,
-                route.at.file().unwrap_or("<inputs>"),
-                route.at.line_no(),
                 format!("{}: Service {} has no such port", route.route, s.id),
             ));
         }

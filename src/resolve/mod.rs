@@ -19,7 +19,7 @@ pub mod image;
 
 use std::collections::BTreeMap;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostics, Severity};
 use crate::frontend::reference::scheme_port;
 use crate::intent::{
     Fragment, Listen, ListenOrigin, Model, Note, Peer, PeerTarget, Protocol, Reference,
@@ -79,14 +79,7 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
     }
     for w in &model.workloads {
         for n in &w.notes {
-            let file = n.at.file().unwrap_or("<inputs>");
-            diags.push(Diagnostic::new(
-                n.severity,
-                Code::Unresolved,
-                file,
-                n.at.line_no(),
-                n.message.clone(),
-            ));
+            diags.push(n.at.diagnostic(n.severity, Code::Unresolved, n.message.clone()));
         }
     }
     model
@@ -123,10 +116,9 @@ fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
             } else {
                 ""
             };
-            diags.push(Diagnostic::warning(
+            diags.push(w.at.diagnostic(
+                Severity::Warning,
                 Code::Unresolved,
-                w.at.file().unwrap_or("<inputs>"),
-                w.at.line_no(),
                 format!(
                     "workload {} is defined again (kept: {}); this definition is ignored{hint}",
                     w.id, winner.at

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::intent::{Capability, Container, DeclaredProfile, Provenance, Workload};
 
 use super::escape::{ProfileName, Unsafe};
@@ -53,10 +53,9 @@ pub fn build(
     if c.privileged.value {
         let at = &c.privileged.at;
         diags.push(located(
-            Diagnostic::warning(
+            at.diagnostic(
+                Severity::Warning,
                 Code::Privileged,
-                at.file().unwrap_or("<inputs>"),
-                at.line_no(),
                 format!(
                     "container `{}` of {} is privileged: AppArmor cannot confine it, so no AppArmor profile is written",
                     c.name, w.id
@@ -83,10 +82,9 @@ pub fn build(
     let Some(name) = name.filter(|_| problems.0.is_empty()) else {
         for (at, message) in problems.0 {
             diags.push(located(
-                Diagnostic::error(
+                at.diagnostic(
+                    Severity::Error,
                     Code::Unsafe,
-                    at.file().unwrap_or("<inputs>"),
-                    at.line_no(),
                     format!(
                         "{message}; no AppArmor profile is written for container `{}` of {}",
                         c.name, w.id

@@ -172,13 +172,7 @@ pub fn emit(
     let plans = plan::plan(model, opts);
     for plan in &plans {
         for n in plan.notes.iter().filter(|n| n.code == Code::NetworkPolicy) {
-            diags.push(Diagnostic::new(
-                n.severity,
-                n.code,
-                n.at.file().unwrap_or("<inputs>"),
-                n.at.line_no(),
-                n.message.clone(),
-            ));
+            diags.push(n.at.diagnostic(n.severity, n.code, n.message.clone()));
         }
     }
     each_policy(model, &plans, |p| match render::policy_file(&p) {

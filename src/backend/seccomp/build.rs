@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostics, Severity};
 use crate::intent::{
     Capability, Container, DeclaredProfile, MountKind, NetworkMode, PeerTarget, ProbeAction,
     Provenance, Runtime, Workload, WorkloadKind,
@@ -119,12 +119,7 @@ fn unconfined(
         "{} is privileged: it runs without seccomp, so its profile is unconfined; drop `privileged` and add only the capabilities it needs",
         describe(w, c)
     );
-    diags.push(Diagnostic::warning(
-        Code::Privileged,
-        at.file().unwrap_or("<inputs>"),
-        at.line_no(),
-        message.clone(),
-    ));
+    diags.push(at.diagnostic(Severity::Warning, Code::Privileged, message.clone()));
     profile.notes.push(ProfileNote {
         severity: Severity::Warning,
         message,
@@ -613,10 +608,9 @@ fn explicit(
         let resolved = arch::resolve(&f.value.name, arches);
         if resolved.is_empty() {
             let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
-            diags.push(Diagnostic::error(
+            diags.push(f.at.diagnostic(
+                Severity::Error,
                 Code::InvalidValue,
-                f.at.file().unwrap_or("<inputs>"),
-                f.at.line_no(),
                 format!(
                     "`{}` is not a syscall on {}",
                     f.value.name,
