@@ -371,3 +371,26 @@ fn the_default_compose_file_wins_over_a_variant_beside_it() {
         run.stderr
     );
 }
+
+/// An included file that is not a Compose map is an error at its own first line (it used
+/// to panic: the error named a file the context had not added yet).
+#[test]
+fn an_included_file_that_is_not_a_map_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text).unwrap();
+    write(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\ninclude:\n  - other.yaml\n",
+    );
+    write("other.yaml", "- just\n- a list\n");
+    let run = cinch(&["inspect", &format!("{}/compose.yaml", tmp.path().display())]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "other.yaml:1:1: error[wrong-type]: (included file): expected a Compose file (a map), found a list"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -17,7 +17,7 @@ use crate::limits::MAX_INCLUDE_DEPTH;
 use crate::yaml::{self, Node};
 
 use super::interpolate::Var;
-use super::{Ctx, Extends, LoadedFile, Options, Resolved};
+use super::{Ctx, Extends, Options, Resolved};
 
 /// A service an `include` brought in, and the entry that brought it (for messages).
 pub(super) struct Service {
@@ -236,27 +236,20 @@ fn application(
                 continue;
             }
         };
-        let index = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
-        let root = match yaml::load_file(&text, index) {
-            Ok(docs) => docs.into_iter().map(|d| d.root).find(|r| !r.is_null()),
-            Err(e) => {
-                ctx.diags.push(e.to_diagnostic(&display));
-                continue;
-            }
+        let Some(docs) = ctx.parse_file(&text, &display) else {
+            continue;
         };
-        let Some(mut root) = root else { continue };
-        if root.as_map().is_none() {
+        let Some(root) = docs.into_iter().map(|d| d.root).find(|r| !r.is_null()) else {
+            continue;
+        };
+        let is_map = root.as_map().is_some();
+        let display: Arc<str> = Arc::from(display.as_str());
+        let index = ctx.add_file(&mut vars, root, &display, &project_dir, &project_display);
+        if !is_map {
+            let root = ctx.files[index as usize].root.clone();
             ctx.wrong_type(&root, "(included file)", "a Compose file (a map)");
             continue;
         }
-        let display: Arc<str> = Arc::from(display.as_str());
-        super::interpolate_into(&mut vars, &mut root, &display, ctx);
-        ctx.files.push(LoadedFile {
-            display,
-            dir: project_dir.clone(),
-            dir_display: project_display.clone(),
-            root,
-        });
         super::check_top_level(ctx, index);
         layers.push(index);
     }

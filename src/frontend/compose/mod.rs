@@ -102,6 +102,42 @@ impl Ctx<'_> {
         );
     }
 
+    /// Parse `text` as the next file of the context: every document's marks name the entry
+    /// [`Ctx::add_file`] gives the first document added after this call. A syntax error is
+    /// reported (`None`).
+    fn parse_file(&mut self, text: &str, display: &str) -> Option<Vec<Document>> {
+        let index = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        match yaml::load_file(text, index) {
+            Ok(docs) => Some(docs),
+            Err(e) => {
+                self.diags.push(e.to_diagnostic(display));
+                None
+            }
+        }
+    }
+
+    /// Add a file's root (parsed by [`Ctx::parse_file`], or file 0), interpolated with
+    /// `vars`: relative paths in it resolve against `dir`. Returns its index. Added before
+    /// anything is reported about it, so that its marks can be named.
+    fn add_file(
+        &mut self,
+        vars: &mut Vars,
+        mut root: Node,
+        display: &Arc<str>,
+        dir: &Path,
+        dir_display: &str,
+    ) -> u32 {
+        interpolate_into(vars, &mut root, display, self);
+        let index = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        self.files.push(LoadedFile {
+            display: Arc::clone(display),
+            dir: dir.to_path_buf(),
+            dir_display: dir_display.to_owned(),
+            root,
+        });
+        index
+    }
+
     /// The directory of the file `mark` is in, and its display name (for relative paths).
     pub fn dir_of(&self, mark: Mark) -> (&Path, &str) {
         let f = &self.files[mark.file as usize];
@@ -121,21 +157,20 @@ pub fn lower(
     diags: &mut Diagnostics,
 ) -> Fragment {
     let mut vars = environment(src, opts, diags);
-    let mut root = doc.root.clone();
     let mut ctx = Ctx {
         files: Vec::new(),
         vias: BTreeMap::new(),
         diags,
     };
-    interpolate_into(&mut vars, &mut root, &src.display, &mut ctx);
-    ctx.files.push(LoadedFile {
-        display: Arc::clone(&src.display),
-        dir: src.dir.clone(),
-        dir_display: src.dir_display.clone(),
-        root,
-    });
-    check_top_level(&mut ctx, 0);
-    let mut layers = vec![0];
+    let base = ctx.add_file(
+        &mut vars,
+        doc.root.clone(),
+        &src.display,
+        &src.dir,
+        &src.dir_display,
+    );
+    check_top_level(&mut ctx, base);
+    let mut layers = vec![base];
     for over in overrides {
         layers.extend(load_override(&mut ctx, &mut vars, over));
     }
@@ -283,13 +318,8 @@ fn resolve_services(ctx: &mut Ctx<'_>, resolver: &mut Extends, file: u32) -> Vec
 /// Load an override file into the context: its Compose documents, interpolated with the
 /// project's variables. Returns their file indexes (one per document, in order).
 fn load_override(ctx: &mut Ctx<'_>, vars: &mut Vars, over: &SourceFile) -> Vec<u32> {
-    let first = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
-    let docs = match yaml::load_file(&over.text, first) {
-        Ok(docs) => docs,
-        Err(e) => {
-            ctx.diags.push(e.to_diagnostic(&over.display));
-            return Vec::new();
-        }
+    let Some(docs) = ctx.parse_file(&over.text, &over.display) else {
+        return Vec::new();
     };
     let mut indexes = Vec::new();
     for doc in docs {
@@ -308,17 +338,9 @@ fn load_override(ctx: &mut Ctx<'_>, vars: &mut Vars, over: &SourceFile) -> Vec<u
             ));
             continue;
         }
-        // Marks of every document point at `first`; later documents get their own entry
-        // with the same name, which is all a mark needs.
-        let mut root = doc.root;
-        interpolate_into(vars, &mut root, &over.display, ctx);
-        let index = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
-        ctx.files.push(LoadedFile {
-            display: Arc::clone(&over.display),
-            dir: over.dir.clone(),
-            dir_display: over.dir_display.clone(),
-            root,
-        });
+        // Marks of every document name the first entry; later documents get their own
+        // entry with the same name and directory, which is all a mark needs.
+        let index = ctx.add_file(vars, doc.root, &over.display, &over.dir, &over.dir_display);
         check_top_level(ctx, index);
         indexes.push(index);
     }
@@ -562,23 +584,15 @@ impl Extends {
         };
         let target_file = match other {
             None => file,
-            Some(rel) => self.load_file(ctx, file, &rel, ext, &field)?,
+            Some(rel) => self.load_file(ctx, &rel, ext, &field)?,
         };
         let service_node = ext.get("service").unwrap_or(ext);
         self.resolve(ctx, target_file, &service, service_node, stack)
     }
 
-    /// Load (once) a Compose file named relative to file `from`; returns its index.
-    fn load_file(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        from: u32,
-        rel: &str,
-        at: &Node,
-        field: &str,
-    ) -> Option<u32> {
+    /// Load (once) a Compose file named relative to the file of `at`; returns its index.
+    fn load_file(&mut self, ctx: &mut Ctx<'_>, rel: &str, at: &Node, field: &str) -> Option<u32> {
         let (dir, dir_display) = ctx.dir_of(at.mark);
-        let _ = from;
         let path = dir.join(rel);
         let display = input::normalize(&Path::new(dir_display).join(rel));
         if let Some(i) = ctx.files.iter().position(|f| *f.display == *display) {
@@ -596,24 +610,20 @@ impl Extends {
                 return None;
             }
         };
+        let docs = ctx.parse_file(&text, &display)?;
         let index = u32::try_from(ctx.files.len()).unwrap_or(u32::MAX);
-        let mut root = match yaml::load_file(&text, index) {
-            Ok(mut docs) if !docs.is_empty() => docs.swap_remove(0).root,
-            Ok(_) => Node::new(
-                Mark {
+        let root = docs.into_iter().next().map_or_else(
+            || {
+                let mark = Mark {
                     file: index,
                     line: 1,
                     column: 1,
-                },
-                yaml::Value::Null,
-            ),
-            Err(e) => {
-                ctx.diags.push(e.to_diagnostic(&display));
-                return None;
-            }
-        };
+                };
+                Node::new(mark, yaml::Value::Null)
+            },
+            |d| d.root,
+        );
         let file: Arc<str> = Arc::from(display.as_str());
-        interpolate_into(&mut self.vars, &mut root, &file, ctx);
         let new_dir = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -621,12 +631,7 @@ impl Extends {
             .parent()
             .map(input::normalize)
             .unwrap_or_default();
-        ctx.files.push(LoadedFile {
-            display: file,
-            dir: new_dir,
-            dir_display: new_dir_display,
-            root,
-        });
+        let index = ctx.add_file(&mut self.vars, root, &file, &new_dir, &new_dir_display);
         Some(index)
     }
 }
