@@ -429,20 +429,11 @@ fn walk(
             }
             walk(&entry.path(), &child_display, depth + 1, found, diags);
         } else if let Some(kind) = kind_from_name(&name) {
-            if meta.file_type().is_symlink() {
+            // What a symlink points at decides, as for a file itself.
+            let linked = meta.file_type().is_symlink();
+            let target = if linked {
                 match std::fs::metadata(entry.path()) {
-                    Ok(target) if target.is_file() => {}
-                    // A linked directory is not followed.
-                    Ok(target) if target.is_dir() => continue,
-                    Ok(_) => {
-                        diags.push(Diagnostic::warning(
-                            Code::SkippedDocument,
-                            &child_display,
-                            0,
-                            "skipped: links to something that is not a regular file",
-                        ));
-                        continue;
-                    }
+                    Ok(target) => target,
                     Err(e) => {
                         diags.push(Diagnostic::warning(
                             Code::SkippedDocument,
@@ -453,15 +444,26 @@ fn walk(
                         continue;
                     }
                 }
+            } else {
+                meta
+            };
+            // A linked directory is not followed.
+            if target.is_dir() {
+                continue;
             }
-            if !meta.file_type().is_symlink() && !meta.is_file() {
+            if !target.is_file() {
                 // A FIFO would block the walk until someone writes to it; a socket or
                 // device is no manifest.
+                let what = if linked {
+                    "skipped: links to something that is not a regular file"
+                } else {
+                    "skipped: not a regular file"
+                };
                 diags.push(Diagnostic::warning(
                     Code::SkippedDocument,
                     &child_display,
                     0,
-                    "skipped: not a regular file",
+                    what,
                 ));
                 continue;
             }

@@ -191,8 +191,8 @@ pub fn lower(
     let mut resolved = merge_layers(&mut ctx, &mut resolver, &layers, &mut replaced);
     // `include` comes after the merge, so a service may not be both declared and included.
     let mut chain: Vec<PathBuf> = src.canonical.iter().cloned().collect();
+    let vars = resolver.vars.vars.clone();
     for &file in &layers {
-        let vars = resolver.vars.vars.clone();
         let included = include::services(&mut ctx, opts, file, &vars, &mut chain);
         add_included(&mut ctx, &mut resolved, included);
     }
