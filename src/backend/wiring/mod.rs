@@ -129,7 +129,12 @@ pub fn emit(
                     if let Some((dir, _)) = &from_project {
                         notes.compose_project = Some(dir.clone());
                     }
-                    compose_profiles(stem, rel, from_project.clone().map(|(_, up)| up), tree)
+                    compose_profiles(
+                        stem,
+                        rel,
+                        from_project.as_ref().map(|(_, up)| up.as_str()),
+                        tree,
+                    )
                 }
             };
             if profiles == Profiles::default() {
@@ -257,10 +262,11 @@ fn project_relative(file: &str, output_dir: &Path) -> Option<(String, String)> {
 fn compose_profiles(
     stem: &str,
     rel: &str,
-    tree_from_project: Option<String>,
+    tree_from_project: Option<&str>,
     tree: &OutputTree,
 ) -> Profiles {
-    let up = tree_from_project.unwrap_or_else(|| "../".repeat(rel.matches('/').count() + 1));
+    let up =
+        tree_from_project.map_or_else(|| "../".repeat(rel.matches('/').count() + 1), str::to_owned);
     let seccomp_file = format!("seccomp/{stem}.json");
     Profiles {
         seccomp: tree
