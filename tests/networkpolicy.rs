@@ -253,22 +253,19 @@ fn dns_targets() {
     // A workload that reaches nothing by name gets no DNS.
     assert!(rules(&policy(&files, "shop.api"), false).is_empty());
 
+    // The client's policy generated with these `--dns` options.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().to_str().unwrap();
-    let run = cinch(&[
-        "generate",
-        dir,
-        "-o",
-        out,
-        "--backend",
-        "networkpolicy",
-        "--dns",
-        "openshift",
-        "--dns",
-        "nodelocal",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(tmp.path().join("networkpolicy/shop.client.yaml")).unwrap();
+    let client_with = |dns: &[&str]| -> String {
+        let mut args = vec!["generate", dir, "-o", out, "--backend", "networkpolicy"];
+        for d in dns {
+            args.extend(["--dns", d]);
+        }
+        let run = cinch(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read_to_string(tmp.path().join("networkpolicy/shop.client.yaml")).unwrap()
+    };
+    let text = client_with(&["openshift", "nodelocal"]);
     let p: NetworkPolicy = serde_norway::from_str(&text).unwrap();
     let egress = rules(&p, false);
     assert_eq!(
@@ -284,32 +281,10 @@ fn dns_targets() {
             ),
         ]
     );
-    let run = cinch(&[
-        "generate",
-        dir,
-        "-o",
-        out,
-        "--backend",
-        "networkpolicy",
-        "--dns",
-        "none",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(tmp.path().join("networkpolicy/shop.client.yaml")).unwrap();
+    let text = client_with(&["none"]);
     let p: NetworkPolicy = serde_norway::from_str(&text).unwrap();
     assert_eq!(rules(&p, false).len(), 1, "only the api rule:\n{text}");
-    let custom = cinch(&[
-        "generate",
-        dir,
-        "-o",
-        out,
-        "--backend",
-        "networkpolicy",
-        "--dns",
-        "ns:kubernetes.io/metadata.name=dns+pod:app=unbound@5300",
-    ]);
-    assert_eq!(custom.code, 0, "{}", custom.stderr);
-    let text = std::fs::read_to_string(tmp.path().join("networkpolicy/shop.client.yaml")).unwrap();
+    let text = client_with(&["ns:kubernetes.io/metadata.name=dns+pod:app=unbound@5300"]);
     assert!(
         text.contains("port: 5300") && text.contains("app: unbound"),
         "{text}"
