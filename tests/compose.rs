@@ -312,12 +312,7 @@ fn include_conflicts_are_errors_and_diamonds_are_not() {
     let run = cinch(&["inspect", dir]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let ids: Vec<&str> = m["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap())
-        .collect();
+    let ids = common::workload_ids(&m);
     assert_eq!(ids, ["p/a", "p/b", "p/db", "p/web"]);
 
     write("b.yaml", "services:\n  web:\n    image: httpd:2.4\n");

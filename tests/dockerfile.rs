@@ -327,12 +327,7 @@ fn compose_build_merges_with_service_precedence() {
     let run = cinch(&["inspect", "testdata/compose/build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let m: Value = serde_json::from_str(&run.stdout).unwrap();
-    let ids: Vec<&str> = m["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap())
-        .collect();
+    let ids = common::workload_ids(&m);
     assert_eq!(
         ids,
         ["shop/api", "shop/inline", "shop/missing", "shop/worker"],

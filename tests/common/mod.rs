@@ -176,3 +176,13 @@ pub fn assert_fails_at(path: &str, extra: &[&str], line: u32, needle: &str) {
         "{path}: nothing on stdout when input is bad"
     );
 }
+
+/// The workload ids of an `inspect` model, in its order.
+pub fn workload_ids(model: &serde_json::Value) -> Vec<&str> {
+    model["workloads"]
+        .as_array()
+        .expect("a model has a workloads list")
+        .iter()
+        .map(|w| w["id"].as_str().expect("every workload has an id"))
+        .collect()
+}
