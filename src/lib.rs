@@ -29,6 +29,7 @@ pub mod diag;
 pub mod frontend;
 pub mod input;
 pub mod intent;
+pub mod k8s_names;
 pub mod limits;
 pub mod output;
 pub mod resolve;

@@ -28,30 +28,12 @@ fn name_part(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `IsDNS1123Subdomain` for the optional prefix of a label key.
-fn dns_subdomain(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 253 {
-        return Err("the prefix must be 1-253 characters".into());
-    }
-    for part in s.split('.') {
-        let b = part.as_bytes();
-        let ok = !b.is_empty()
-            && b.len() <= 63
-            && b.iter()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric();
-        if !ok {
-            return Err("the prefix must be a lowercase DNS subdomain".into());
-        }
-    }
-    Ok(())
-}
-
 /// `IsQualifiedName`: `[prefix/]name`.
 pub fn key(k: &str) -> Result<(), String> {
     let r = match k.split_once('/') {
-        Some((prefix, name)) => dns_subdomain(prefix).and_then(|()| name_part(name)),
+        Some((prefix, name)) => {
+            crate::k8s_names::dns1123_subdomain(prefix).and_then(|()| name_part(name))
+        }
         None => name_part(k),
     };
     r.map_err(|m| format!("label key `{}` is invalid: {m}", k.escape_debug()))

@@ -19,7 +19,8 @@ use crate::intent::{
 
 use super::security::PodSecurity;
 use super::volumes::{self, Volumes};
-use super::{Ctx, Loc, names};
+use super::{Ctx, Loc};
+use crate::k8s_names as names;
 
 pub(crate) fn lower(
     ctx: &mut Ctx<'_>,

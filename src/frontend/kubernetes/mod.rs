@@ -15,7 +15,6 @@
 mod container;
 mod documents;
 mod loc;
-mod names;
 mod objects;
 mod pod;
 mod references;
@@ -82,14 +81,14 @@ impl Ctx<'_> {
     pub fn namespace(&mut self, meta: &ObjectMeta, meta_loc: &Loc<'_>) -> String {
         match &meta.namespace {
             Some(ns) => {
-                if let Err(m) = names::dns1123_label(ns) {
+                if let Err(m) = crate::k8s_names::dns1123_label(ns) {
                     self.error(Code::InvalidValue, &meta_loc.key("namespace"), m);
                 }
                 ns.clone()
             }
             None => match &self.opts.namespace {
                 Some(ns) => {
-                    if let Err(m) = names::dns1123_label(ns) {
+                    if let Err(m) = crate::k8s_names::dns1123_label(ns) {
                         self.error(Code::InvalidValue, meta_loc, format!("--namespace {m}"));
                     }
                     ns.clone()

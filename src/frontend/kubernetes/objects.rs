@@ -11,7 +11,8 @@ use crate::intent::{self, Fact, Protocol, Route, RoutePort, ServicePort, TargetP
 use crate::yaml::Node;
 
 use super::container::port_number;
-use super::{Ctx, Loc, names};
+use super::{Ctx, Loc};
+use crate::k8s_names as names;
 
 const SERVICE_TYPES: &[&str] = &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
 

@@ -14,7 +14,8 @@ use crate::intent::{
 };
 
 use super::security::PodSecurity;
-use super::{Ctx, Loc, container, names, references, volumes};
+use super::{Ctx, Loc, container, references, volumes};
+use crate::k8s_names as names;
 
 /// Annotation prefix for explicit intent (DESIGN.md §5).
 const CINCH_PREFIX: &str = "cinch.dev/";

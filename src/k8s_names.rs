@@ -1,6 +1,7 @@
 //! Kubernetes name rules, as the API server checks them (k8s.io/apimachinery
-//! `pkg/util/validation/validation.go`). cinch rejects what the cluster would reject: names
-//! become workload ids, profile names and file names, so an odd one must not get that far.
+//! `pkg/util/validation/validation.go`). The Kubernetes frontend rejects what the cluster
+//! would reject: names become workload ids, profile names and file names, so an odd one must
+//! not get that far. The NetworkPolicy backend checks label-key prefixes with the same rules.
 
 /// `IsDNS1123Label`: lowercase alphanumerics and `-`, starting and ending alphanumeric,
 /// at most 63 characters (namespaces, container names).
