@@ -605,13 +605,14 @@ fn the_user_switch_is_pinned_when_ids_are_declared() {
         .iter()
         .filter(|r| r.source == Source::UserSwitch)
         .collect();
-    assert_eq!(pinned.len(), 2);
+    // runc's setgid/setuid (one argument), crun's setresgid/setresuid (all three).
+    assert_eq!(pinned.len(), 4);
     for r in &pinned {
-        assert_eq!(r.args.len(), 1);
-        assert_eq!(
-            (r.args[0].index, r.args[0].op, r.args[0].value),
-            (0, Op::Eq, 101)
-        );
+        let res = r.names.iter().all(|n| n.starts_with("setres"));
+        assert_eq!(r.args.len(), if res { 3 } else { 1 }, "{:?}", r.names);
+        for (i, a) in r.args.iter().enumerate() {
+            assert_eq!((a.index as usize, a.op, a.value), (i, Op::Eq, 101));
+        }
     }
     // A user given by name: the runtime resolves it in the image, so the switch is unpinned.
     let pg = support::one("testdata/seccomp/postgres", "db");

@@ -476,30 +476,48 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
             .or_else(|| by_name(u.value.group.as_ref()))
             .or_else(|| (u.value.group.is_none() && uid == Some(0)).then_some(0))
     });
-    for (call, id, what) in [
-        (container_runtime::SET_GID, gid, "gid"),
-        (container_runtime::SET_UID, uid, "uid"),
+    // runc's setgid/setuid and crun's setresgid/setresuid, pinned to the same ids.
+    for (calls, id, what) in [
+        (
+            [container_runtime::SET_GID, container_runtime::SET_RES_GID],
+            gid,
+            "gid",
+        ),
+        (
+            [container_runtime::SET_UID, container_runtime::SET_RES_UID],
+            uid,
+            "uid",
+        ),
     ] {
         let mut at = vec![nnp.at.clone()];
         match (id, user) {
             (Some(id), Some(u)) => {
                 at.push(u.at.clone());
+                let why = Why::new(
+                    format!("container runtime switches to {what} {id}, and only to it"),
+                    at,
+                );
+                let id = u64::from(id);
                 b.rule(
                     Source::UserSwitch,
-                    &[call],
+                    &calls[..1],
                     Action::Allow,
-                    vec![ArgCmp::eq(0, u64::from(id))],
-                    Why::new(
-                        format!("container runtime switches to {what} {id}, and only to it"),
-                        at,
-                    ),
+                    vec![ArgCmp::eq(0, id)],
+                    why.clone(),
+                );
+                b.rule(
+                    Source::UserSwitch,
+                    &calls[1..],
+                    Action::Allow,
+                    (0..3).map(|arg| ArgCmp::eq(arg, id)).collect(),
+                    why,
                 );
             }
             (_, Some(u)) => {
                 at.push(u.at.clone());
                 b.allow(
                     Source::UserSwitch,
-                    vec![call],
+                    calls.to_vec(),
                     Why::new(
                         format!("container runtime switches to the {what} of user `{}`, resolved in the image", u.value.spec),
                         at,
@@ -508,7 +526,7 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
             }
             (_, None) => b.allow(
                 Source::UserSwitch,
-                vec![call],
+                calls.to_vec(),
                 Why::new(
                     format!("container runtime switches to the image's {what} (no user declared)"),
                     at,
@@ -560,28 +578,21 @@ fn socket_families(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
     }
 }
 
-/// Each capability in the effective set unlocks its calls. A capability the manifest adds
-/// on purpose unlocks all of them; one that is only there by runtime default unlocks, for a
-/// server whose behaviour was measured, only what that server was measured to call.
+/// Each capability in the effective set unlocks all of its calls, whether the manifest adds it
+/// or the runtime grants it by default, and whether or not the image's program was measured
+/// (DESIGN.md §8): an official image's entrypoint uses capabilities its server never does
+/// (postgres' `docker-entrypoint.sh` chowns the data directory as root, then drops to the
+/// postgres user with `gosu`), and a refused call there breaks the container at start.
 fn capability_rules(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
     for (cap, at) in &ctx.c.capabilities.effective {
-        let declared = matches!(at, Provenance::Manifest { .. });
-        let narrowed = ctx.program_known() && !declared;
         let mut names: Vec<&'static str> = capabilities::syscalls(*cap).to_vec();
         if capabilities::unlocks_namespaces(*cap) {
             names.extend(["clone", "clone3"]);
         }
-        let names = if narrowed { ctx.narrow(&names) } else { names };
         let why = Why::new(format!("capability {}", cap.name()), vec![at.clone()]);
-        let why = if narrowed { ctx.measured_why(why) } else { why };
         b.allow(Source::Capability(*cap), names, why.clone());
         if let Some(f) = capabilities::socket_family(*cap)
             && ctx.network.is_some()
-            && (!narrowed
-                || ctx
-                    .runtime
-                    .as_ref()
-                    .is_some_and(|(_, _, m)| m.families.contains(&f)))
         {
             b.rule(
                 Source::Capability(*cap),
