@@ -203,7 +203,10 @@ impl<'a> Ctx<'a> {
         let measured = runtime.as_ref().map(|(rt, _, m)| {
             let mut names = m.names.clone();
             if *rt != Runtime::Shell {
-                if let Some(why) = m.entrypoint_script
+                if let Some(why) = c
+                    .image
+                    .as_ref()
+                    .and_then(|i| runtimes::entrypoint_script(&i.value))
                     && c.process.entrypoint.is_none()
                 {
                     shell_why.push(Provenance::baseline(why));

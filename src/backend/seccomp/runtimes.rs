@@ -23,7 +23,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::intent::Runtime;
+use crate::intent::{ImageRef, Runtime};
 
 use super::groups::Family;
 
@@ -37,8 +37,6 @@ pub struct Measured {
     pub families: BTreeSet<Family>,
     /// The first lines of the data file (how it was measured), without `# `.
     pub header: Vec<&'static str>,
-    /// Why the image runs a shell before the program, when its official image does.
-    pub entrypoint_script: Option<&'static str>,
     /// Whether the measurement covers the program itself (a server whose behaviour is fixed:
     /// nginx, redis, postgres) or only its language runtime running a sample application
     /// (python, node, a JVM, Go, a shell: the program in the image is someone's code).
@@ -58,17 +56,23 @@ fn data(runtime: Runtime) -> &'static str {
     }
 }
 
-/// Official images that start through a shell script (their Dockerfile's ENTRYPOINT), so
-/// the shell's measured set is needed unless the manifest replaces the entrypoint.
-fn entrypoint_script(runtime: Runtime) -> Option<&'static str> {
-    match runtime {
-        Runtime::Nginx => Some("nginx image ENTRYPOINT /docker-entrypoint.sh (sh)"),
-        Runtime::Redis => Some("redis image ENTRYPOINT docker-entrypoint.sh (sh)"),
-        Runtime::Postgres => {
+/// Official images whose ENTRYPOINT (or CMD) is a shell script that runs before the program
+/// (their Dockerfiles; the lab runs them, tests/lab/entrypoints): the shell's measured set is
+/// then needed too, unless the manifest replaces the entrypoint. Keyed by the image, not the
+/// runtime: `eclipse-temurin` starts through bash, `openjdk` and `amazoncorretto` do not.
+pub fn entrypoint_script(image: &ImageRef) -> Option<&'static str> {
+    match image.short_name() {
+        "nginx" | "nginx-unprivileged" => Some("nginx image ENTRYPOINT /docker-entrypoint.sh (sh)"),
+        "redis" | "valkey" => Some("redis image ENTRYPOINT docker-entrypoint.sh (sh)"),
+        "postgres" | "postgis" => {
             Some("postgres image ENTRYPOINT docker-entrypoint.sh (bash, runs initdb)")
         }
-        Runtime::Node => Some("node image ENTRYPOINT docker-entrypoint.sh (sh)"),
-        Runtime::Python | Runtime::Jvm | Runtime::Go | Runtime::Shell => None,
+        "node" => Some("node image ENTRYPOINT docker-entrypoint.sh (sh)"),
+        "eclipse-temurin" => {
+            Some("eclipse-temurin image ENTRYPOINT /__cacert_entrypoint.sh (bash)")
+        }
+        "tomcat" => Some("tomcat image CMD catalina.sh run (sh)"),
+        _ => None,
     }
 }
 
@@ -103,7 +107,6 @@ pub fn measured(runtime: Runtime) -> Measured {
         names,
         families,
         header,
-        entrypoint_script: entrypoint_script(runtime),
         program_known: program_known(runtime),
     }
 }
