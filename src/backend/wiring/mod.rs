@@ -11,11 +11,13 @@
 //!   `cinch.<stem>`, Kubernetes 1.30+). With `--spo`, `spo.rs` writes Security Profiles
 //!   Operator objects to `spo/<stem>.yaml` and the containers name those instead.
 //! - Compose (`compose.rs`): each service's `security_opt` gets `seccomp=<path>` and
-//!   `apparmor=cinch.<stem>`. Compose resolves relative paths against the project directory
-//!   (docker/compose#8669), so the path is written relative to the ORIGINAL file's directory
-//!   and the header says to run `docker compose --project-directory <that dir> -f <wired>`:
-//!   then the build contexts, bind mounts and `env_file`s copied from the original resolve
-//!   as they always did. (Without a known output directory: relative to the wired file.)
+//!   `apparmor=cinch.<stem>`. Compose v2 resolves relative paths, `seccomp=` included, against
+//!   the project directory; docker-compose 1.x resolves `seccomp=` against the working
+//!   directory. So the path is written relative to the ORIGINAL file's directory and the
+//!   header says to run `cd <that dir> && docker compose --project-directory . -f <wired>`:
+//!   both CLIs then read the same profile, and the build contexts, bind mounts and
+//!   `env_file`s copied from the original resolve as they always did. (Without a known
+//!   output directory: relative to the wired file.)
 //!
 //!   A Compose override file, or a file a project `include`s, is copied too; the wired
 //!   includer's `include:` names the copies (with the original `project_directory`).
@@ -126,8 +128,8 @@ pub fn emit(
                     kubernetes_profiles(w, c, stem, manifest, spo, tree, &mut notes, &mut spo_files)
                 }
                 ManifestFormat::Compose => {
-                    if let Some((dir, _)) = &from_project {
-                        notes.compose_project = Some(dir.clone());
+                    if let Some((dir, up)) = &from_project {
+                        notes.compose_project = Some((dir.clone(), format!("{up}{DIR}/{rel}")));
                     }
                     compose_profiles(
                         stem,

@@ -18,8 +18,9 @@ pub(crate) struct Notes {
     /// Some container names a seccomp profile file on the node (`cinch/<stem>.json`, or a
     /// path for Compose).
     pub seccomp_local: bool,
-    /// Compose: the original project directory the wired file's paths are relative to.
-    pub compose_project: Option<String>,
+    /// Compose: the original project directory the wired file's paths are relative to, and
+    /// the wired file's path seen from it.
+    pub compose_project: Option<(String, String)>,
     /// Some container names a Security Profiles Operator SeccompProfile.
     pub seccomp_spo: bool,
     pub apparmor: bool,
@@ -133,8 +134,12 @@ fn header(manifest: &Manifest, notes: &Notes, spo: bool) -> String {
         }
         ManifestFormat::Compose => {
             match &notes.compose_project {
-                Some(dir) => {
-                    h.push_str(&format!("# Run it from your project: docker compose --project-directory {dir} -f <this file> up\n# Relative paths (build contexts, bind mounts, env_file, seccomp=) resolve against {dir},\n# as in the original.\n"));
+                Some((dir, file)) => {
+                    // docker compose v2 resolves `seccomp=` against the project directory
+                    // (pkg/compose/create.go `parseSecurityOpts`, `p.RelativePath`), the
+                    // Python docker-compose 1.x against the working directory: run from the
+                    // project directory with `--project-directory .`, both read the same file.
+                    h.push_str(&format!("# Run it from your project directory (docker compose v2 and docker-compose 1.x alike):\n#   cd {dir} && docker compose --project-directory . -f {file} up\n# Relative paths (build contexts, bind mounts, env_file, seccomp=) resolve against {dir},\n# as in the original.\n"));
                 }
                 None if notes.seccomp_local => {
                     h.push_str("# seccomp= paths are relative to this file's directory, the project directory when run\n# as `docker compose -f <this file>`. Relative paths copied from the original (build\n# contexts, bind mounts, env_file) resolve against that directory too.\n");
