@@ -638,3 +638,43 @@ fn the_user_switch_is_pinned_when_ids_are_declared() {
             && !allowed.contains("setgroups")
     );
 }
+
+/// Issue 15: every enforcing profile cinch writes for the real-world corpus allows what runc
+/// was measured calling after it installed the filter (measured/runc.txt): always the
+/// `[no-new-privileges]` calls, and without no-new-privileges also the
+/// `[without-no-new-privileges]` ones, except those runc tolerates being refused.
+#[test]
+fn every_enforcing_corpus_profile_allows_the_measured_runtime_minimum() {
+    use cinch::backend::seccomp::container_runtime::{TOLERATED, measured};
+    let Some(corpus) = common::corpus() else {
+        eprintln!("SKIPPED: ../shared/corpus is not beside the checkout");
+        return;
+    };
+    let always = measured("no-new-privileges");
+    let without_nnp: Vec<&str> = measured("without-no-new-privileges")
+        .into_iter()
+        .filter(|n| !TOLERATED.contains(n))
+        .collect();
+    assert!(always.contains(&"fstatfs") && without_nnp.contains(&"setuid"));
+    let mut enforcing = 0;
+    let mut missing = Vec::new();
+    for g in generate(corpus.to_str().unwrap()) {
+        if g.profile.is_unconfined() || !matches!(g.profile.default_action, Action::Errno(_)) {
+            continue;
+        }
+        enforcing += 1;
+        let allowed = g.profile.allowed_on(Abi::X86_64);
+        let nnp = g.container.no_new_privileges.value;
+        let needed = always
+            .iter()
+            .chain(if nnp { &[][..] } else { &without_nnp[..] });
+        for call in needed {
+            if !allowed.contains(call) {
+                missing.push(format!("{} (no-new-privileges {nnp}): {call}", g.stem));
+            }
+        }
+    }
+    eprintln!("corpus: {enforcing} enforcing profiles checked against measured/runc.txt");
+    assert!(enforcing >= 150, "{enforcing}");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

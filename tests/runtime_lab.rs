@@ -1,0 +1,670 @@
+//! Proof in the runtimes users run (issue 15; tests/lab/README.md): every profile cinch writes
+//! for the lab's apps starts its container and serves, and forbidden calls fail in it.
+//!
+//! For each app of tests/lab/apps (the official images' start-up: their entrypoint scripts,
+//! root start-up, `gosu`, `envsubst`, rebuilt on the host's Debian servers):
+//! - `cinch generate --wire` on the app's directory;
+//! - the wired Compose file runs under the Compose CLI Debian ships (docker-compose 1.29, on
+//!   the Docker engine with runc), invoked as the wired file's header says, plus a lab file
+//!   that binds the host's /usr and the probe; its `plain` and `hardened` services must
+//!   answer two real requests, and `seccomp-probe` run inside each must see the calls intent
+//!   does not grant fail;
+//! - the wired Pod runs on containerd (the shim and runc the kubelet's CRI path uses) with an
+//!   OCI spec built from it as the CRI plugin builds one (user, no_new_privs, read-only root,
+//!   default capabilities, volumes), the seccomp profile read from where the wired
+//!   `localhostProfile` points under a kubelet seccomp root; same checks;
+//! - complain mode (`--complain`): the container runs, and the kernel logs a refused call.
+//!
+//! One test runs the whole matrix in order and prints its table; a broken run fails it.
+//! AppArmor needs a kernel with AppArmor: tests/apparmor_vm.rs runs that half in QEMU.
+
+#[path = "lab_support/mod.rs"]
+mod lab;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use lab::{App, Check, Engine, Outcome};
+use serde_json::{Value, json};
+
+/// How long a server may take to serve after its container started (postgres runs initdb).
+const START: Duration = Duration::from_secs(120);
+
+fn cinch() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cinch"));
+    c.current_dir(lab::root());
+    c
+}
+
+fn tools_present() -> bool {
+    let tools = [
+        ("/usr/bin/docker-compose", "apt-get install docker-compose"),
+        ("/usr/bin/ctr", "apt-get install containerd"),
+        ("/usr/bin/nsenter", "apt-get install util-linux"),
+        ("/usr/bin/ip", "apt-get install iproute2"),
+        ("/usr/bin/curl", "apt-get install curl"),
+        ("/usr/bin/psql", "apt-get install postgresql-client"),
+        ("/usr/bin/redis-cli", "apt-get install redis-tools"),
+        ("/usr/bin/go", "apt-get install golang-go"),
+        ("/usr/sbin/gosu", "apt-get install gosu"),
+        ("/usr/bin/node", "apt-get install nodejs"),
+        ("/usr/bin/java", "apt-get install default-jdk-headless"),
+        (
+            "/usr/lib/postgresql/15/bin/postgres",
+            "apt-get install postgresql",
+        ),
+        ("/usr/sbin/nginx", "apt-get install nginx-light"),
+        ("/usr/bin/redis-server", "apt-get install redis-server"),
+        ("/usr/bin/busybox", "apt-get install busybox-static"),
+        ("/usr/bin/envsubst", "apt-get install gettext-base"),
+    ];
+    tools
+        .iter()
+        .all(|(path, fix)| Path::new(path).exists() || !lab::missing(path, fix))
+}
+
+#[test]
+fn every_profile_starts_and_serves_under_docker_and_containerd() {
+    let Some(engine) = Engine::ensure() else {
+        return;
+    };
+    if !tools_present() {
+        return;
+    }
+    let Some(probe) = lab::probe_binary() else {
+        return;
+    };
+    // CINCH_LAB_APPS=postgres,redis runs part of the matrix (while working on one app).
+    let only = std::env::var("CINCH_LAB_APPS").ok();
+    let apps: Vec<&App> = lab::APPS
+        .iter()
+        .filter(|a| {
+            only.as_deref()
+                .is_none_or(|o| o.split(',').any(|n| n == a.name))
+        })
+        .collect();
+    lab::build_images(&apps);
+    let python = apps.iter().any(|a| a.name == "python");
+    let mut outcomes = Vec::new();
+    for app in apps {
+        let out = format!("target/lab/out/{}", app.name);
+        let _ = std::fs::remove_dir_all(lab::root().join(&out));
+        let generated = cinch()
+            .args(["generate", "--wire", "-o", &out])
+            .arg(format!("tests/lab/apps/{}", app.name))
+            .output()
+            .expect("cinch");
+        assert!(
+            generated.status.success(),
+            "cinch generate {}: {}",
+            app.name,
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        outcomes.extend(compose_variants(app, &out, &probe));
+        if let Some(address) = engine.containerd_address() {
+            outcomes.push(kubernetes_variant(app, &out, &probe, &address));
+        } else {
+            lab::missing("containerd's socket", "dockerd starts containerd");
+        }
+    }
+    if python {
+        outcomes.push(Outcome {
+            app: "python",
+            variant: "complain",
+            runtime: "docker 20.10",
+            result: complain_mode_logs(&probe),
+        });
+    }
+    let (table, broken) = lab::table(&outcomes);
+    eprintln!("runtime lab (Docker 20.10 + runc, containerd 1.6 + runc):\n{table}");
+    assert!(only.is_some() || outcomes.len() >= 20, "{table}");
+    assert_eq!(broken, 0, "broken runs:\n{table}");
+}
+
+/// The `cd DIR && docker compose --project-directory . -f FILE up` line of a wired file.
+fn run_instruction(wired: &str) -> (String, String) {
+    let line = wired
+        .lines()
+        .find_map(|l| l.strip_prefix("#   cd "))
+        .unwrap_or_else(|| panic!("no run instruction in the wired header:\n{wired}"));
+    let (dir, rest) = line.split_once(" && docker compose ").expect("instruction");
+    let file = rest
+        .strip_prefix("--project-directory . -f ")
+        .and_then(|r| r.strip_suffix(" up"))
+        .unwrap_or_else(|| panic!("instruction: {line}"));
+    (dir.to_owned(), file.to_owned())
+}
+
+/// The plain and hardened services of the app's wired Compose file, through docker-compose.
+fn compose_variants(app: &App, out: &str, probe: &Path) -> Vec<Outcome> {
+    let wired_path = lab::root().join(format!(
+        "{out}/wired/tests/lab/apps/{}/compose.yaml",
+        app.name
+    ));
+    let wired = std::fs::read_to_string(&wired_path).expect("wired compose file");
+    let (dir, file) = run_instruction(&wired);
+    // The lab's additions, which cinch does not see: the host's /usr and the probe.
+    let lab_file = lab::work_dir().join(format!("{}.lab.yaml", app.name));
+    let mounts = json!([
+        "/usr:/usr:ro",
+        format!("{}:{}:ro", probe.display(), lab::PROBE_IN_CONTAINER)
+    ]);
+    let lab_doc = json!({
+        "services": {
+            "plain": {"volumes": mounts},
+            "hardened": {"volumes": mounts},
+        }
+    });
+    std::fs::write(&lab_file, lab_doc.to_string()).expect("lab file");
+    let project = format!("lab-{}", app.name);
+    let compose = |args: &[&str]| {
+        let mut c = Command::new("/usr/bin/docker-compose");
+        c.current_dir(lab::root().join(&dir))
+            .args(["--project-directory", ".", "-f", &file, "-f"])
+            .arg(&lab_file)
+            .args(["-p", &project])
+            .args(args);
+        c
+    };
+    let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
+    let (up, up_out, up_err) = lab::run(&mut compose(&["up", "-d"]));
+    let mut outcomes = Vec::new();
+    for variant in ["plain", "hardened"] {
+        let result = if !up {
+            Err(format!("docker-compose up failed: {up_out}{up_err}"))
+        } else {
+            let (_, id, _) = lab::run(&mut compose(&["ps", "-q", variant]));
+            docker_check(app, id.trim(), app.port, variant == "hardened", probe)
+        };
+        outcomes.push(Outcome {
+            app: app.name,
+            variant,
+            runtime: "docker-compose 1.29",
+            result,
+        });
+    }
+    let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
+    outcomes
+}
+
+/// Serve and probe checks on a Docker container; on failure, its log.
+fn docker_check(
+    app: &App,
+    id: &str,
+    port: u16,
+    caps_dropped: bool,
+    _probe: &Path,
+) -> Result<String, String> {
+    if id.is_empty() {
+        return Err("no container".into());
+    }
+    let inspect = |fmt: &str| {
+        let (_, out, _) = lab::run(lab::docker().args(["inspect", "--format", fmt, id]));
+        out.trim().to_owned()
+    };
+    let running = || inspect("{{.State.Running}}") == "true";
+    let pid: u32 = inspect("{{.State.Pid}}").parse().unwrap_or(0);
+    let logs = || {
+        let (_, out, err) = lab::run(lab::docker().args(["logs", "--tail", "20", id]));
+        format!("{out}{err}")
+    };
+    if pid == 0 || !running() {
+        return Err(format!(
+            "did not start ({}): {}",
+            inspect("{{.State.Error}}"),
+            logs()
+        ));
+    }
+    let served = lab::wait_serving(app.check, pid, port, START, running)
+        .map_err(|e| format!("{e}\n{}", logs()))?;
+    let user = inspect("{{.Config.User}}");
+    let (ok, out, err) = lab::run(lab::docker().args(["exec", id, lab::PROBE_IN_CONTAINER]));
+    if !ok {
+        return Err(format!("the probe did not run: {out}{err}"));
+    }
+    let probed = lab::parse_probe(&out);
+    let non_root = !(user.is_empty() || user == "0" || user.starts_with("0:") || user == "root");
+    let wrong = lab::forbidden_failures(&probed, non_root, !caps_dropped);
+    if !wrong.is_empty() {
+        return Err(format!("forbidden calls: {}", wrong.join(", ")));
+    }
+    // Served once more after the probe: the container is still healthy.
+    lab::serve_check(app.check, pid, port)?;
+    Ok(format!("{served}; forbidden calls fail"))
+}
+
+/// The kubelet's seccomp root for the lab, holding the tree's seccomp/ under cinch/ as the
+/// wired header says to copy it.
+fn kubelet_root(out: &str, app: &App) -> PathBuf {
+    let root = lab::work_dir().join(format!("kubelet-{}", app.name));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("kubelet root");
+    lab::must(
+        Command::new("cp")
+            .arg("-a")
+            .arg(lab::root().join(out).join("seccomp"))
+            .arg(root.join("cinch")),
+    );
+    root
+}
+
+/// The app's wired Pod on containerd.
+fn kubernetes_variant(app: &App, out: &str, probe: &Path, address: &Path) -> Outcome {
+    let result = run_pod(app, out, probe, address);
+    Outcome {
+        app: app.name,
+        variant: "kubernetes",
+        runtime: "containerd 1.6",
+        result,
+    }
+}
+
+fn ctr(address: &Path) -> Command {
+    let mut c = Command::new("/usr/bin/ctr");
+    c.arg("--address").arg(address).args(["-n", "cinch-lab"]);
+    c
+}
+
+fn run_pod(app: &App, out: &str, probe: &Path, address: &Path) -> Result<String, String> {
+    let wired_path = lab::root().join(format!("{out}/wired/tests/lab/apps/{}/pod.yaml", app.name));
+    let text = std::fs::read_to_string(&wired_path).map_err(|e| format!("wired pod: {e}"))?;
+    let docs: Vec<Value> = serde_norway::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("wired pod YAML"))
+        .collect();
+    let pod = docs
+        .iter()
+        .find(|d| d["kind"] == "Pod")
+        .ok_or("no Pod in the wired file")?;
+    let config_maps: Vec<&Value> = docs.iter().filter(|d| d["kind"] == "ConfigMap").collect();
+    let container = &pod["spec"]["containers"][0];
+    let profile = container["securityContext"]["seccompProfile"]["localhostProfile"]
+        .as_str()
+        .ok_or("the wired container names no localhostProfile")?;
+    let kubelet = kubelet_root(out, app);
+    let seccomp: Value = serde_json::from_str(
+        &std::fs::read_to_string(kubelet.join(profile)).map_err(|e| format!("{profile}: {e}"))?,
+    )
+    .map_err(|e| format!("{profile}: {e}"))?;
+    let work = lab::work_dir().join(format!("pod-{}", app.name));
+    let _ = std::fs::remove_dir_all(&work);
+    let rootfs = work.join("rootfs");
+    lab::export_rootfs(app.image, &rootfs);
+    let image = lab::image_config(app.image);
+    let id = format!("lab-{}", app.name);
+    let cleanup = || {
+        let _ = lab::run(ctr(address).args(["task", "kill", "-s", "SIGKILL", &id]));
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = lab::run(ctr(address).args(["task", "rm", "-f", &id]));
+        let _ = lab::run(ctr(address).args(["container", "rm", &id]));
+        let _ = lab::run(Command::new("ip").args([
+            "netns",
+            "delete",
+            &format!(
+                "cinch-lab-{}",
+                pod["metadata"]["name"].as_str().unwrap_or("pod")
+            ),
+        ]));
+    };
+    cleanup();
+    let spec = pod_spec(
+        pod,
+        container,
+        &config_maps,
+        &image,
+        &rootfs,
+        &work,
+        seccomp,
+        probe,
+        address,
+    )?;
+    let spec_path = work.join("config.json");
+    std::fs::write(&spec_path, serde_json::to_vec_pretty(&spec).expect("spec")).expect("spec");
+    let log = work.join("stdio.log");
+    let (ok, o, e) = lab::run(
+        ctr(address)
+            .args(["run", "-d", "--log-uri"])
+            .arg(format!("file://{}", log.display()))
+            .arg("--config")
+            .arg(&spec_path)
+            .arg(&id),
+    );
+    let logs = || std::fs::read_to_string(&log).unwrap_or_default();
+    let result = (|| {
+        if !ok {
+            return Err(format!("ctr run failed: {o}{e}"));
+        }
+        let (_, tasks, _) = lab::run(ctr(address).args(["task", "ls"]));
+        let line = tasks
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&id))
+            .ok_or_else(|| format!("no task: {tasks}"))?;
+        let pid: u32 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .ok_or("no pid")?;
+        let running = || {
+            let (_, t, _) = lab::run(ctr(address).args(["task", "ls"]));
+            t.lines().any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.first() == Some(&id.as_str()) && f.get(2) == Some(&"RUNNING")
+            })
+        };
+        let port = app.k8s_port;
+        let served = lab::wait_serving(app.check, pid, port, START, running)
+            .map_err(|e| format!("{e}\n{}", tail(&logs())))?;
+        let (ok, out, err) = lab::run(ctr(address).args([
+            "task",
+            "exec",
+            "--exec-id",
+            "probe",
+            &id,
+            lab::PROBE_IN_CONTAINER,
+        ]));
+        if !ok {
+            return Err(format!("the probe did not run: {out}{err}"));
+        }
+        let probed = lab::parse_probe(&out);
+        let wrong = lab::forbidden_failures(&probed, true, true);
+        if !wrong.is_empty() {
+            return Err(format!("forbidden calls: {}", wrong.join(", ")));
+        }
+        lab::serve_check(app.check, pid, port)?;
+        Ok(format!("{served}; forbidden calls fail"))
+    })();
+    cleanup();
+    result
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// An OCI spec for one Pod container, as containerd's CRI plugin builds it (containerd's
+/// default spec, then the container's image config and the Pod's fields; see
+/// pkg/cri/server/container_create_linux.go): argv from `command`/`args` over the image's
+/// ENTRYPOINT/CMD, environment, working directory, `runAsUser`/`runAsGroup`/`fsGroup`,
+/// `allowPrivilegeEscalation: false` as no_new_privs, `readOnlyRootFilesystem`, emptyDir and
+/// ConfigMap volumes as bind mounts, and the Localhost seccomp profile. The host's /usr and
+/// the probe are the lab's additions. AppArmor is left to the VM lab (this kernel has none).
+#[allow(clippy::too_many_arguments)]
+fn pod_spec(
+    pod: &Value,
+    c: &Value,
+    config_maps: &[&Value],
+    image: &lab::ImageConfig,
+    rootfs: &Path,
+    work: &Path,
+    seccomp: Value,
+    probe: &Path,
+    address: &Path,
+) -> Result<Value, String> {
+    let (ok, default, err) = lab::run(ctr(address).args(["oci", "spec"]));
+    if !ok {
+        return Err(format!("ctr oci spec: {err}"));
+    }
+    let mut spec: Value = serde_json::from_str(&default).map_err(|e| e.to_string())?;
+    let strings = |v: &Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+    };
+    // Kubernetes: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD.
+    let (entry, cmd) = match (strings(&c["command"]), strings(&c["args"])) {
+        (Some(command), args) => (command, args.unwrap_or_default()),
+        (None, Some(args)) => (image.entrypoint.clone(), args),
+        (None, None) => (image.entrypoint.clone(), image.cmd.clone()),
+    };
+    let argv: Vec<String> = entry.into_iter().chain(cmd).collect();
+    let mut env = image.env.clone();
+    for e in c["env"].as_array().into_iter().flatten() {
+        env.push(format!(
+            "{}={}",
+            e["name"].as_str().unwrap_or(""),
+            e["value"].as_str().unwrap_or("")
+        ));
+    }
+    let psc = &pod["spec"]["securityContext"];
+    let csc = &c["securityContext"];
+    let field = |k: &str| {
+        if csc[k].is_null() {
+            psc[k].clone()
+        } else {
+            csc[k].clone()
+        }
+    };
+    let uid = field("runAsUser").as_u64().unwrap_or(0);
+    let gid = field("runAsGroup").as_u64().unwrap_or(0);
+    let mut user = json!({"uid": uid, "gid": gid});
+    if let Some(fs_group) = psc["fsGroup"].as_u64() {
+        user["additionalGids"] = json!([fs_group]);
+    }
+    let process = &mut spec["process"];
+    process["args"] = json!(argv);
+    process["env"] = json!(env);
+    process["cwd"] = json!(if image.workdir.is_empty() {
+        "/"
+    } else {
+        &image.workdir
+    });
+    process["user"] = user;
+    process["terminal"] = json!(false);
+    process["noNewPrivileges"] = json!(csc["allowPrivilegeEscalation"] == json!(false));
+    spec["root"] = json!({
+        "path": rootfs,
+        "readonly": csc["readOnlyRootFilesystem"] == json!(true),
+    });
+    spec["hostname"] = json!(pod["metadata"]["name"]);
+    // The kubelet bind-mounts its own /etc/hosts into every pod that is not hostNetwork
+    // (pkg/kubelet/kubelet_pods.go `managedHostsFileContent`); an exported image has an empty one.
+    let hosts = work.join("etc-hosts");
+    std::fs::write(
+        &hosts,
+        format!(
+            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{POD_IP}\t{}\n",
+            pod["metadata"]["name"].as_str().unwrap_or("pod")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut mounts = vec![
+        json!({"destination": "/etc/hosts", "type": "bind", "source": hosts, "options": ["rbind", "rw"]}),
+        json!({"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]}),
+        json!({"destination": lab::PROBE_IN_CONTAINER, "type": "bind", "source": probe, "options": ["rbind", "ro"]}),
+    ];
+    let volumes = pod["spec"]["volumes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for vm in c["volumeMounts"].as_array().into_iter().flatten() {
+        let name = vm["name"].as_str().unwrap_or("");
+        let vol = volumes
+            .iter()
+            .find(|v| v["name"] == name)
+            .ok_or_else(|| format!("volume {name}"))?;
+        let source = work.join("volumes").join(name);
+        std::fs::create_dir_all(&source).map_err(|e| e.to_string())?;
+        if !vol["emptyDir"].is_null() {
+            // The kubelet makes emptyDirs 0777, group-owned by fsGroup with setgid.
+            let mode = if let Some(g) = psc["fsGroup"].as_u64() {
+                lab::must(Command::new("chown").arg(format!(":{g}")).arg(&source));
+                "2777"
+            } else {
+                "0777"
+            };
+            lab::must(Command::new("chmod").arg(mode).arg(&source));
+        } else if let Some(cm) = vol["configMap"]["name"].as_str() {
+            let map = config_maps
+                .iter()
+                .find(|m| m["metadata"]["name"] == cm)
+                .ok_or_else(|| format!("ConfigMap {cm}"))?;
+            for (k, v) in map["data"].as_object().into_iter().flatten() {
+                std::fs::write(source.join(k), v.as_str().unwrap_or(""))
+                    .map_err(|e| e.to_string())?;
+            }
+        } else {
+            return Err(format!(
+                "volume {name}: the lab knows emptyDir and configMap"
+            ));
+        }
+        let ro = vm["readOnly"] == json!(true);
+        mounts.push(json!({
+            "destination": vm["mountPath"],
+            "type": "bind",
+            "source": source,
+            "options": ["rbind", if ro { "ro" } else { "rw" }],
+        }));
+    }
+    spec["mounts"]
+        .as_array_mut()
+        .ok_or("spec mounts")?
+        .extend(mounts);
+    spec["linux"]["seccomp"] = seccomp;
+    // The pod's network namespace, with loopback up as the CNI loopback plugin leaves it.
+    let netns = pod_netns(pod["metadata"]["name"].as_str().unwrap_or("pod"))?;
+    for ns in spec["linux"]["namespaces"]
+        .as_array_mut()
+        .ok_or("namespaces")?
+    {
+        if ns["type"] == "network" {
+            ns["path"] = json!(netns);
+        }
+    }
+    Ok(spec)
+}
+
+/// The address the lab's CNI stand-in gives every pod (its own network namespace each).
+const POD_IP: &str = "10.88.0.2";
+
+/// A fresh named network namespace for one pod, as the CNI plugins leave it: `lo` up and an
+/// `eth0` with the pod's address (one end of a veth pair whose host end stays down: nothing
+/// outside is reached).
+fn pod_netns(name: &str) -> Result<String, String> {
+    let ns = format!("cinch-lab-{name}");
+    let _ = lab::run(Command::new("ip").args(["netns", "delete", &ns]));
+    let (ok, _, err) = lab::run(Command::new("ip").args(["netns", "add", &ns]));
+    if !ok {
+        return Err(format!("ip netns add {ns}: {err}"));
+    }
+    let host_end = format!("cl{}", std::process::id() % 100_000);
+    let (ok, _, err) = lab::run(Command::new("ip").args([
+        "link", "add", &host_end, "type", "veth", "peer", "name", "eth0", "netns", &ns,
+    ]));
+    if !ok {
+        return Err(format!("veth into {ns}: {err}"));
+    }
+    for args in [
+        &["link", "set", "lo", "up"][..],
+        &["addr", "add", &format!("{POD_IP}/16"), "dev", "eth0"],
+        &["link", "set", "eth0", "up"],
+    ] {
+        let (ok, _, err) = lab::run(Command::new("ip").args(["-n", &ns]).args(args));
+        if !ok {
+            return Err(format!("ip -n {ns} {}: {err}", args.join(" ")));
+        }
+    }
+    Ok(format!("/var/run/netns/{ns}"))
+}
+
+#[test]
+fn the_run_instruction_is_read_from_the_header() {
+    let (dir, file) = run_instruction(
+        "# x\n#   cd tests/lab/apps/a && docker compose --project-directory . -f ../w/c.yaml up\n",
+    );
+    assert_eq!(
+        (dir.as_str(), file.as_str()),
+        ("tests/lab/apps/a", "../w/c.yaml")
+    );
+    let _ = Check::Http;
+}
+
+/// `--complain`: the hardened python service's profile logs instead of refusing. The probe's
+/// `unshare` (not granted) runs, reaches the kernel (which refuses it for want of
+/// CAP_SYS_ADMIN, not seccomp), and the kernel logs a seccomp record (`audit: type=1326 …
+/// syscall=272`, SECCOMP_RET_LOG) naming the probe's path.
+fn complain_mode_logs(probe: &Path) -> Result<String, String> {
+    const UNSHARE: u32 = 272; // x86_64
+    let out = "target/lab/out/python-complain";
+    let _ = std::fs::remove_dir_all(lab::root().join(out));
+    let generated = cinch()
+        .args(["generate", "--complain", "-o", out, "tests/lab/apps/python"])
+        .output()
+        .expect("cinch");
+    if !generated.status.success() {
+        return Err(String::from_utf8_lossy(&generated.stderr).into_owned());
+    }
+    let profile = lab::root()
+        .join(out)
+        .join("seccomp/python.hardened.hardened.json");
+    let text = std::fs::read_to_string(&profile).map_err(|e| format!("{profile:?}: {e}"))?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    if json["defaultAction"] != "SCMP_ACT_LOG" {
+        return Err(format!("not a complain profile: {}", json["defaultAction"]));
+    }
+    let listed = json["syscalls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["action"] == "SCMP_ACT_ALLOW")
+        .flat_map(|r| r["names"].as_array().cloned().unwrap_or_default())
+        .any(|n| n == "unshare");
+    if listed {
+        return Err("unshare is allowed by the profile; the check needs a denied call".into());
+    }
+    let before = kernel_log().lines().count();
+    let (ok, stdout, stderr) = lab::run(lab::docker().args([
+        "run",
+        "--rm",
+        "--user",
+        "1000:1000",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--security-opt",
+        &format!("seccomp={}", profile.display()),
+        "-v",
+        "/usr:/usr:ro",
+        "-v",
+        &format!("{}:{}:ro", probe.display(), lab::PROBE_IN_CONTAINER),
+        "python:3.11",
+        lab::PROBE_IN_CONTAINER,
+    ]));
+    if !ok {
+        return Err(format!("the container did not run: {stdout}{stderr}"));
+    }
+    let probed = lab::parse_probe(&stdout);
+    if probed.get("unshare") == Some(&0) {
+        return Err("unshare succeeded without CAP_SYS_ADMIN".into());
+    }
+    // The kernel writes audit records asynchronously (kauditd).
+    for _ in 0..20 {
+        let log = kernel_log();
+        let record = log.lines().skip(before).find(|l| {
+            l.contains("type=1326")
+                && l.contains(&format!("exe=\"{}\"", lab::PROBE_IN_CONTAINER))
+                && l.contains(&format!(" syscall={UNSHARE} "))
+        });
+        if record.is_some() {
+            return Ok(format!(
+                "ran; the kernel logged unshare (type=1326 syscall={UNSHARE}) for the probe"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!(
+        "no seccomp record for unshare in the kernel log; new lines:\n{}",
+        kernel_log()
+            .lines()
+            .skip(before)
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))
+}
+
+fn kernel_log() -> String {
+    lab::run(&mut Command::new("dmesg")).1
+}
