@@ -408,11 +408,14 @@ fn valid_service_name(name: &str) -> bool {
 /// Variables for interpolation: the `--env-file` files when given, else the `.env` beside
 /// the file; the environment overrides them.
 ///
-/// docker compose reads the project's `.env` only when no `--env-file` is given
-/// (compose-go `cli/options.go` `WithEnvFiles`: `if len(file) > 0 { o.EnvFiles = file;
-/// return nil }`, before it looks for `.env` in the working directory), and lets the
-/// environment win (`WithOsEnv` fills `o.Environment` first; `WithDotEnv` then merges the
-/// files with `Mapping.Merge`, which never overwrites a key that is set).
+/// docker compose (`cmd/compose/compose.go` `toProjectOptions`) applies `cli.WithOsEnv`
+/// ("First apply os.Environment, always win"), then `cli.WithEnvFiles(o.EnvFiles...)`,
+/// then `cli.WithDotEnv`. In compose-go (`cli/options.go`), `WithEnvFiles` takes the given
+/// files and returns (`if len(file) > 0 { o.EnvFiles = file; return nil }`) before it looks
+/// for `.env` in the working directory, so `.env` is read only without `--env-file`;
+/// `WithDotEnv` reads the files in order into one map (`dotenv.GetEnvFromFile`: a later
+/// file overwrites) and merges it with `Mapping.Merge`, which never overwrites a variable
+/// the environment set.
 fn environment(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Vars {
     if let Some(files) = &opts.env_files {
         let mut vars = Vars::default();
