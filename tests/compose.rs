@@ -102,6 +102,11 @@ fn malformed_compose_files_fail_with_file_and_line() {
             "services.web.ports[0]: `8080:${PORT}` uses PORT, which is not set (it becomes `8080:`): `` is not a port or port range; set PORT or pass --env-file",
         ),
         ("services-list.yaml", 2, "wrong-type"),
+        // compose-go's casts, durations and sizes (src/frontend/compose/coerce.rs).
+        ("wrong-type-read-only.yaml", 4, "`maybe` is not a boolean"),
+        ("cast-integer.yaml", 4, "`many` is not an integer"),
+        ("bad-duration.yaml", 6, "`30` is not a duration"),
+        ("bad-size.yaml", 4, "`64x` is not a size"),
         ("relative-target.yaml", 5, "not an absolute path"),
         ("healthcheck.yaml", 5, "CMD"),
         ("bad-service-name.yaml", 2, "service name"),
@@ -258,6 +263,83 @@ fn env_files_have_docker_composes_precedence() {
             run.stderr
         );
     }
+}
+
+/// compose-go's coercions: strings where booleans and numbers belong mean what they mean
+/// to docker compose (`"true"`, `"8080"`, `${VAR:-false}`), `yes` is accepted with
+/// compose-go's warning, durations and sizes with units are read.
+#[test]
+fn strings_are_cast_as_compose_go_casts_them() {
+    let run = cinch(&["inspect", "testdata/compose/coercions"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let c = |name: &str| {
+        m["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap()["containers"][0]
+            .clone()
+    };
+    let api = c("api");
+    assert_eq!(api["read_only_root"]["value"], true);
+    assert_eq!(api["privileged"]["value"], false);
+    assert_eq!(c("db")["read_only_root"]["value"], false);
+    let listens: Vec<(u64, Option<u64>)> = api["listens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["port"].as_u64().unwrap(),
+                l["published"][0]["via"]["host_port"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listens,
+        [
+            (8080, Some(18080)),
+            (9090, None),
+            (9100, None),
+            (9200, None)
+        ]
+    );
+    let data = api["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["target"] == "/data")
+        .unwrap();
+    assert_eq!(data["read_only"], true);
+
+    // YAML 1.1 booleans: accepted, with compose-go's warning.
+    let yes = common::cinch_with_stdin(
+        &["inspect", "-"],
+        "services:\n  web:\n    image: nginx:1.27\n    read_only: yes\n",
+    );
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert!(
+        yes.stderr
+            .contains("\"yes\" for boolean is not supported by YAML 1.2, please use `true`"),
+        "{}",
+        yes.stderr
+    );
+    // An unset variable where a boolean belongs: the error names it.
+    let unset = common::cinch_with_stdin(
+        &["inspect", "-"],
+        "services:\n  web:\n    image: nginx:1.27\n    read_only: ${RO}\n",
+    );
+    assert_eq!(unset.code, 2);
+    assert!(
+        unset.stderr.contains(
+            "<stdin>:4:16: error[interpolation]: services.web.read_only: `${RO}` uses RO, which is not set (it becomes ``): `` is not a boolean (true or false); docker compose fails to cast it too; set RO or pass --env-file"
+        ),
+        "{}",
+        unset.stderr
+    );
 }
 
 /// `-` reads a manifest from stdin; messages call it `<stdin>`.

@@ -2,7 +2,8 @@
 //! one workload per service.
 //!
 //! Stage 1 (this file): the marked YAML tree, interpolated (`${VAR}` from the environment and
-//! `.env`), with `extends` resolved (same file or another) by the spec's merge rules.
+//! `.env` or `--env-file`), cast as compose-go casts (`coerce.rs`), with `extends` resolved
+//! (same file or another) by the spec's merge rules.
 //! Stage 2 (`service.rs` and friends): each service's keys lowered into intent facts.
 //!
 //! Why not `docker-compose-types`: it rejects whole files for things real files do (mixed
@@ -13,6 +14,7 @@
 //! never be rejected because of a library, so we read the tree leniently and check each key
 //! ourselves; the crate is used in tests to check that wired output still parses.
 
+mod coerce;
 mod include;
 mod interpolate;
 mod keys;
@@ -49,6 +51,8 @@ pub(crate) struct Ctx<'d> {
     unset_at: BTreeMap<Mark, Unset>,
     /// Unset variables an error already named (no warning repeats them).
     unset_named: BTreeSet<String>,
+    /// Values a cast already reported as wrong (`coerce.rs`): not reported again.
+    cast_failed: BTreeSet<Mark>,
     pub diags: &'d mut Diagnostics,
 }
 
@@ -77,6 +81,9 @@ impl Ctx<'_> {
     /// (`ports: ["${PORT}"]` → `` is not a port), the error says so first, and how to fix
     /// it (issue 16).
     pub fn error(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
+        if self.cast_failed.contains(&node.mark) {
+            return;
+        }
         let (code, message) = match self.unset_in(node) {
             Some(u) => {
                 let names = u.names.join(" and ");
@@ -96,6 +103,11 @@ impl Ctx<'_> {
         let d = Diagnostic::error(code, &self.file(node.mark).clone(), node.mark.line, message)
             .with_column(node.mark.column);
         self.diags.push(d);
+    }
+
+    /// Mark `node` as reported by a failed cast.
+    pub fn cast_failed(&mut self, node: &Node) {
+        self.cast_failed.insert(node.mark);
     }
 
     /// The unset variables `node`'s value used: its own, or a scalar's inside it (a long
@@ -181,8 +193,11 @@ impl Ctx<'_> {
             display: Arc::clone(display),
             dir: dir.to_path_buf(),
             dir_display: dir_display.to_owned(),
-            root,
+            root: Node::new(root.mark, yaml::Value::Null),
         });
+        // compose-go casts right after interpolating a file (`coerce.rs`).
+        coerce::casts(self, &mut root);
+        self.files[index as usize].root = root;
         index
     }
 
@@ -210,6 +225,7 @@ pub fn lower(
         vias: BTreeMap::new(),
         unset_at: BTreeMap::new(),
         unset_named: BTreeSet::new(),
+        cast_failed: BTreeSet::new(),
         diags,
     };
     let base = ctx.add_file(
