@@ -14,6 +14,7 @@
 //! never be rejected because of a library, so we read the tree leniently and check each key
 //! ourselves; the crate is used in tests to check that wired output still parses.
 
+mod as_json;
 mod coerce;
 mod include;
 mod interpolate;
@@ -38,6 +39,7 @@ use crate::yaml::{self, Document, Mark, Node};
 use super::Options;
 use interpolate::{Unset, Var, Vars};
 
+pub use as_json::interpolated_documents;
 pub use include::included_by;
 pub use merge::as_map_form;
 pub use overrides::{is_default_file, pairs as override_pairs};
@@ -61,6 +63,19 @@ struct LoadedFile {
     dir: PathBuf,
     dir_display: String,
     root: Node,
+}
+
+impl<'d> Ctx<'d> {
+    fn new(diags: &'d mut Diagnostics) -> Self {
+        Ctx {
+            files: Vec::new(),
+            vias: BTreeMap::new(),
+            unset_at: BTreeMap::new(),
+            unset_named: BTreeSet::new(),
+            cast_failed: BTreeSet::new(),
+            diags,
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -220,14 +235,7 @@ pub fn lower(
     diags: &mut Diagnostics,
 ) -> Fragment {
     let mut vars = environment(src, opts, diags);
-    let mut ctx = Ctx {
-        files: Vec::new(),
-        vias: BTreeMap::new(),
-        unset_at: BTreeMap::new(),
-        unset_named: BTreeSet::new(),
-        cast_failed: BTreeSet::new(),
-        diags,
-    };
+    let mut ctx = Ctx::new(diags);
     let base = ctx.add_file(
         &mut vars,
         doc.root.clone(),
