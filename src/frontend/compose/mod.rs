@@ -125,8 +125,9 @@ impl Ctx<'_> {
         self.cast_failed.insert(node.mark);
     }
 
-    /// The unset variables `node`'s value used: its own, or a scalar's inside it (a long
-    /// `ports` entry whose `published: ${P}` is empty).
+    /// The unset variables `node`'s value used: its own, or those of the scalars directly
+    /// in it (a long `ports` entry whose `published: ${P}` is empty). Not deeper: an error
+    /// about a whole service is not about the variable one of its values used.
     fn unset_in(&self, node: &Node) -> Option<Unset> {
         if let Some(u) = self.unset_at.get(&node.mark) {
             return Some(u.clone());
@@ -138,7 +139,7 @@ impl Ctx<'_> {
         };
         let mut found: Option<Unset> = None;
         for c in children {
-            if let Some(u) = self.unset_in(c) {
+            if let Some(u) = self.unset_at.get(&c.mark).cloned() {
                 match &mut found {
                     None => found = Some(u),
                     Some(f) => {
