@@ -16,6 +16,11 @@
 //!    `RAMInBytes`, `64m`, `1.5GiB`, …); [`durations_and_sizes`] checks them on a merged
 //!    service, where compose-go would fail to load the project.
 //!
+//! compose-go's `transform/` (the canonical long forms of `ports`, `volumes`, `depends_on`,
+//! `env_file`, `networks`, …) and `transform/defaults.go` (port protocol `tcp`, secret
+//! targets, build context `.`) are syntax, which `ports.rs`, `volumes.rs` and `service.rs`
+//! read in every form directly.
+//!
 //! Hand-written: no crate parses Go durations with `d`/`w` (`humantime` accepts other
 //! forms, such as `1min` and spaces) or go-units sizes exactly.
 

@@ -29,8 +29,6 @@ pub(crate) struct Pod<'a> {
     pub volumes: Volumes,
     /// `spec.hostNetwork: true`, where it is written.
     pub host_network: Option<Provenance>,
-    /// A Pod object (not a template): its host ports are checked more strictly.
-    pub is_pod: bool,
 }
 
 pub(crate) fn lower(
@@ -164,8 +162,10 @@ pub(crate) fn lower(
 }
 
 /// `containerPort` (with `hostPort`, which publishes it on the node). With `hostNetwork`
-/// the port is the node's: `hostPort` defaults to `containerPort` and may not differ from
-/// it (`defaultHostNetworkPorts`, `validatePodHostNetworkDeps`; a template may leave 0).
+/// the port is the node's: `hostPort` defaults to `containerPort` (`SetDefaults_Pod`,
+/// `defaultHostNetworkPorts`, for containers and init containers) and a container's may not
+/// differ from it (`validatePodHostNetworkDeps` checks `spec.containers` only; a template
+/// may leave it 0, which the Pod then defaults).
 fn port(
     ctx: &mut Ctx<'_>,
     p: &ContainerPort,
@@ -201,9 +201,7 @@ fn port(
     let mut published = Vec::new();
     let hl = loc.key("hostPort");
     match (defaults::optional_port(p.host_port), &pod.host_network) {
-        (Some(hp), Some(_))
-            if i32::from(number) != hp && (pod.is_pod || role == ContainerRole::Main) =>
-        {
+        (Some(hp), Some(_)) if i32::from(number) != hp && role == ContainerRole::Main => {
             ctx.error(
                 Code::InvalidValue,
                 &hl,

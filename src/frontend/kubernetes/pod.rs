@@ -86,7 +86,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
         security: PodSecurity::read(ctx, spec, sl, t.pod_meta, &t.pod_meta_loc),
         volumes: volumes::index(ctx, spec, sl, t.claims),
         host_network: (spec.host_network == Some(true)).then(|| ctx.at(&sl.key("hostNetwork"))),
-        is_pod: t.kind == WorkloadKind::Pod,
     };
     let mut seen = BTreeSet::new();
     let groups = [
