@@ -186,6 +186,32 @@ fn service_ports_get_the_api_servers_defaults() {
     );
 }
 
+/// What the API server rejects, cinch rejects, each with a message that says what to write
+/// instead (one snapshot of every message).
+#[test]
+fn api_server_rejections_are_explained() {
+    let mut text = String::new();
+    for file in [
+        "port-zero",
+        "service-protocol",
+        "target-port-quoted",
+        "service-unnamed-ports",
+        "job-restart-policy",
+        "deployment-restart-policy",
+        "init-probe",
+        "init-restart-policy",
+        "host-network-port",
+        "no-container-name",
+        "no-image",
+    ] {
+        let run = cinch(&["inspect", &format!("testdata/bad/kubernetes/{file}.yaml")]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        text.push_str(&run.stderr);
+    }
+    settings().bind(|| insta::assert_snapshot!("kubernetes@api-server-rejections", text));
+}
+
 /// With `hostNetwork`, a container port is the node's: the API server defaults its
 /// `hostPort` to the `containerPort`.
 #[test]
