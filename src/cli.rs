@@ -75,6 +75,11 @@ pub struct InputArgs {
     /// Compose project name (default: `name:` in the file, else its directory's name).
     #[arg(long, value_name = "NAME")]
     pub project_name: Option<String>,
+    /// Compose: read `${VAR}` values from FILE instead of each project's `.env`, as
+    /// `docker compose --env-file` does (repeatable: a later file wins over an earlier one;
+    /// the environment wins over every file).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
     /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
     #[arg(skip)]
     pub keep_documents: bool,

@@ -189,6 +189,7 @@ pub fn load_model_in(
         build_args: args.build_args.iter().cloned().collect(),
         project_name: args.project_name.clone(),
         env: env.clone(),
+        env_files: env_files(&args.env_files, env, diags),
         profiles: args.profiles.clone(),
         keep_documents: args.keep_documents,
     };
@@ -204,6 +205,32 @@ pub fn load_model_in(
         .collect();
     fragments.extend(lower_all(&lone, &opts, diags));
     resolve::resolve(fragments, diags)
+}
+
+/// `--env-file` files, read once. A path is taken as given (relative to the working
+/// directory, also with `diff --git-base`: the files hold the environment, not the inputs);
+/// one that cannot be read is an error naming it. `None` when none is given.
+fn env_files(
+    paths: &[std::path::PathBuf],
+    env: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Option<frontend::compose::EnvFiles> {
+    if paths.is_empty() {
+        return None;
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let display = path.display().to_string();
+        // A pipe is fine (`--env-file <(vault read …)`), as for docker compose.
+        match input::read_input(path, &display) {
+            Ok(text) => files.push((display, text)),
+            Err(d) => diags.push(diag::Diagnostic {
+                message: format!("--env-file {display}: {}", d.message),
+                ..d
+            }),
+        }
+    }
+    Some(frontend::compose::EnvFiles::parse(&files, env, diags))
 }
 
 /// Every source through its frontend. Sources are independent (a frontend never looks at

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cinch, corpus, settings};
+use common::{Run, cinch, cinch_with_env, corpus, settings};
 
 /// One snapshot of the intent model per fixture directory under testdata/compose.
 #[test]
@@ -91,8 +91,22 @@ fn malformed_compose_files_fail_with_file_and_line() {
         ("extends-cycle.yaml", 7, "extends-cycle"),
         ("negative-uid.yaml", 4, "negative"),
         ("unknown-capability.yaml", 5, "unknown capability"),
-        ("required-variable.yaml", 5, "DB_PASSWORD"),
+        (
+            "required-variable.yaml",
+            5,
+            "services.db.environment.PASSWORD: required variable DB_PASSWORD is missing a value: set DB_PASSWORD in .env (set DB_PASSWORD or pass --env-file)",
+        ),
+        (
+            "unset-variable.yaml",
+            7,
+            "services.web.ports[0]: `8080:${PORT}` uses PORT, which is not set (it becomes `8080:`): `` is not a port or port range; set PORT or pass --env-file",
+        ),
         ("services-list.yaml", 2, "wrong-type"),
+        // compose-go's casts, durations and sizes (src/frontend/compose/coerce.rs).
+        ("wrong-type-read-only.yaml", 4, "`maybe` is not a boolean"),
+        ("cast-integer.yaml", 4, "`many` is not an integer"),
+        ("bad-duration.yaml", 6, "`30` is not a duration"),
+        ("bad-size.yaml", 4, "`64x` is not a size"),
         ("relative-target.yaml", 5, "not an absolute path"),
         ("healthcheck.yaml", 5, "CMD"),
         ("bad-service-name.yaml", 2, "service name"),
@@ -100,6 +114,232 @@ fn malformed_compose_files_fail_with_file_and_line() {
     for (file, line, needle) in cases {
         common::assert_fails_at(&format!("testdata/bad/compose/{file}"), &[], line, needle);
     }
+}
+
+/// `--env-file FILE` (repeatable) with `docker compose --env-file`'s precedence (compose-go
+/// `cli/options.go`): the project's `.env` is read only when no `--env-file` is given, a
+/// later file wins over an earlier one (and its values may use the earlier one's), and the
+/// environment wins over every file. Every command that reads inputs takes it.
+#[test]
+fn env_files_have_docker_composes_precedence() {
+    let dir = "testdata/compose/env-file";
+    let base = "testdata/compose/env-file/base.env";
+    let prod = "testdata/compose/env-file/prod.env";
+    // (image, published host port, LOG_LEVEL, api's port)
+    let read = |run: &Run| -> (String, u64, String, u64) {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let w = |name: &str| {
+            m["workloads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|w| w["name"] == name)
+                .unwrap()["containers"][0]
+                .clone()
+        };
+        let web = w("web");
+        (
+            web["image"]["value"]["raw"].as_str().unwrap().to_owned(),
+            web["listens"][0]["published"][0]["via"]["host_port"]
+                .as_u64()
+                .unwrap(),
+            web["env"]["LOG_LEVEL"]["value"]["value"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            w("api")["listens"][0]["port"].as_u64().unwrap(),
+        )
+    };
+    let want = |image: &str, port: u64, level: &str, api: u64| {
+        (image.to_owned(), port, level.to_owned(), api)
+    };
+    assert_eq!(
+        read(&cinch(&["inspect", dir])),
+        want("nginx:1.25", 8000, "dotenv", 9000),
+        ".env beside the file without --env-file"
+    );
+    assert_eq!(
+        read(&cinch(&["inspect", dir, "--env-file", base])),
+        want("nginx:1.27", 8080, "base", 9090),
+        "--env-file replaces .env"
+    );
+    assert_eq!(
+        read(&cinch(&[
+            "inspect",
+            dir,
+            "--env-file",
+            base,
+            "--env-file",
+            prod
+        ])),
+        want("nginx:1.27", 8443, "prod-1.27", 9090),
+        "the later file wins, and may use the earlier one's values"
+    );
+    assert_eq!(
+        read(&cinch(&[
+            "inspect",
+            dir,
+            "--env-file",
+            prod,
+            "--env-file",
+            base
+        ])),
+        want("nginx:1.27", 8080, "base", 9090),
+        "order decides"
+    );
+    let env = [("WEB_PORT", "9999"), ("NGINX_TAG", "1.28")];
+    assert_eq!(
+        read(&cinch_with_env(
+            &["inspect", dir, "--env-file", base, "--env-file", prod],
+            &env
+        )),
+        want("nginx:1.28", 9999, "prod-1.28", 9090),
+        "the environment wins over the files (and their values use it)"
+    );
+    // A value the files do not set is unset: .env is not read, even for a variable
+    // only it sets (here API_PORT empties an `expose` entry: an error that names it).
+    let only_prod = cinch(&["inspect", dir, "--env-file", prod]);
+    assert_eq!(only_prod.code, 2);
+    assert!(
+        only_prod
+            .stderr
+            .contains("`${API_PORT}` uses API_PORT, which is not set"),
+        "{}",
+        only_prod.stderr
+    );
+    assert!(
+        only_prod
+            .stderr
+            .contains("variable NGINX_TAG is not set; it becomes an empty string"),
+        "{}",
+        only_prod.stderr
+    );
+
+    // An env file that cannot be read is an error naming it.
+    let missing = cinch(&[
+        "inspect",
+        dir,
+        "--env-file",
+        "testdata/compose/env-file/no.env",
+    ]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains(
+            "testdata/compose/env-file/no.env:0: error[io]: --env-file testdata/compose/env-file/no.env: cannot read"
+        ),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing.stdout.is_empty());
+
+    // The same flag for every command that reads inputs.
+    let explain = cinch(&["explain", dir, "--env-file", base, "api"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(explain.stdout.contains("9090"), "{}", explain.stdout);
+    let lint = cinch(&["lint", dir, "--env-file", base, "--format", "json"]);
+    assert!(lint.code < 2, "{}", lint.stderr);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("profiles");
+    let out = out.to_str().unwrap();
+    let generate = cinch(&["generate", dir, "--env-file", base, "-o", out]);
+    assert_eq!(generate.code, 0, "{}", generate.stderr);
+    let same = cinch(&["check", dir, "--env-file", base, "-o", out]);
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    let other = cinch(&["check", dir, "-o", out]);
+    assert_eq!(
+        other.code, 1,
+        "api listens on 9000 with .env: {}",
+        other.stdout
+    );
+    let diff = cinch(&["diff", "--inputs", dir, dir, "--env-file", base]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    for cmd in ["check", "diff", "explain", "lint", "graph"] {
+        let run = cinch(&[cmd, dir, dir, "--env-file", "no.env"]);
+        assert_eq!(run.code, 2, "{cmd}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--env-file no.env"),
+            "{cmd}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// compose-go's coercions: strings where booleans and numbers belong mean what they mean
+/// to docker compose (`"true"`, `"8080"`, `${VAR:-false}`), `yes` is accepted with
+/// compose-go's warning, durations and sizes with units are read.
+#[test]
+fn strings_are_cast_as_compose_go_casts_them() {
+    let run = cinch(&["inspect", "testdata/compose/coercions"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let m: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let c = |name: &str| {
+        m["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap()["containers"][0]
+            .clone()
+    };
+    let api = c("api");
+    assert_eq!(api["read_only_root"]["value"], true);
+    assert_eq!(api["privileged"]["value"], false);
+    assert_eq!(c("db")["read_only_root"]["value"], false);
+    let listens: Vec<(u64, Option<u64>)> = api["listens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["port"].as_u64().unwrap(),
+                l["published"][0]["via"]["host_port"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listens,
+        [
+            (8080, Some(18080)),
+            (9090, None),
+            (9100, None),
+            (9200, None)
+        ]
+    );
+    let data = api["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["target"] == "/data")
+        .unwrap();
+    assert_eq!(data["read_only"], true);
+
+    // YAML 1.1 booleans: accepted, with compose-go's warning.
+    let yes = common::cinch_with_stdin(
+        &["inspect", "-"],
+        "services:\n  web:\n    image: nginx:1.27\n    read_only: yes\n",
+    );
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert!(
+        yes.stderr
+            .contains("\"yes\" for boolean is not supported by YAML 1.2, please use `true`"),
+        "{}",
+        yes.stderr
+    );
+    // An unset variable where a boolean belongs: the error names it.
+    let unset = common::cinch_with_stdin(
+        &["inspect", "-"],
+        "services:\n  web:\n    image: nginx:1.27\n    read_only: ${RO}\n",
+    );
+    assert_eq!(unset.code, 2);
+    assert!(
+        unset.stderr.contains(
+            "<stdin>:4:16: error[interpolation]: services.web.read_only: `${RO}` uses RO, which is not set (it becomes ``): `` is not a boolean (true or false); docker compose fails to cast it too; set RO or pass --env-file"
+        ),
+        "{}",
+        unset.stderr
+    );
 }
 
 /// `-` reads a manifest from stdin; messages call it `<stdin>`.

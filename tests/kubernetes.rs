@@ -138,6 +138,97 @@ fn named_target_port_maps_service_port_to_container_port() {
     );
 }
 
+/// The API server's defaults for Service ports: `targetPort` absent, `0` or `""` is the
+/// port itself (a Helm chart's headless Service writes 0), protocol TCP, `nodePort: 0`
+/// allocated; the workloads' peers reach the container ports through them.
+#[test]
+fn service_ports_get_the_api_servers_defaults() {
+    let run = cinch(&["inspect", "testdata/kubernetes/service-defaults"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    let model = json(&run.stdout);
+    let service = |id: &str| {
+        model["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no Service {id}"))
+            .clone()
+    };
+    let ports = |id: &str| -> Vec<(u64, u64, String)> {
+        service(id)["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["port"].as_u64().unwrap(),
+                    p["target"].as_u64().unwrap(),
+                    p["protocol"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let tcp = |p: u64| (p, p, "tcp".to_owned());
+    assert_eq!(ports("default/db-headless"), [tcp(5432), tcp(9187)]);
+    assert_eq!(ports("default/db"), [tcp(5432)]);
+    assert_eq!(service("default/db")["service_type"], "ClusterIP");
+    let web = service("default/web");
+    assert!(web["ports"][0].get("node_port").is_none(), "{web}");
+    assert_eq!(
+        peers(workload(&model, "default/migrate")),
+        [("default/db".to_owned(), 5432)].into_iter().collect()
+    );
+    assert_eq!(
+        peers(workload(&model, "default/web")),
+        [("default/db".to_owned(), 5432)].into_iter().collect()
+    );
+}
+
+/// What the API server rejects, cinch rejects, each with a message that says what to write
+/// instead (one snapshot of every message).
+#[test]
+fn api_server_rejections_are_explained() {
+    let mut text = String::new();
+    for file in [
+        "port-zero",
+        "service-protocol",
+        "target-port-quoted",
+        "service-unnamed-ports",
+        "job-restart-policy",
+        "deployment-restart-policy",
+        "init-probe",
+        "init-restart-policy",
+        "host-network-port",
+        "no-container-name",
+        "no-image",
+    ] {
+        let run = cinch(&["inspect", &format!("testdata/bad/kubernetes/{file}.yaml")]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        text.push_str(&run.stderr);
+    }
+    settings().bind(|| insta::assert_snapshot!("kubernetes@api-server-rejections", text));
+}
+
+/// With `hostNetwork`, a container port is the node's: the API server defaults its
+/// `hostPort` to the `containerPort`.
+#[test]
+fn host_network_ports_are_published_on_the_node() {
+    let stream = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      hostNetwork: true\n      containers:\n      - name: agent\n        image: example/agent:1.0\n        ports:\n        - containerPort: 9100\n";
+    let run = cinch_with_stdin(&["inspect", "-"], stream);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let model = json(&run.stdout);
+    let listen = &workload(&model, "default/agent")["containers"][0]["listens"][0];
+    assert_eq!(listen["published"][0]["via"]["host_port"], 9100, "{listen}");
+    assert_eq!(listen["published"][0]["at"]["line"], 14);
+    assert_eq!(
+        listen["published"][0]["at"]["via"][0]["line"], 9,
+        "{listen}"
+    );
+}
+
 #[test]
 fn container_security_context_overrides_the_pod() {
     let run = cinch(&["inspect", "testdata/kubernetes/security"]);
@@ -226,9 +317,14 @@ fn init_containers_hostpath_and_volumes() {
         .iter()
         .map(|c| (c["name"].as_str().unwrap(), c["role"].as_str().unwrap()))
         .collect();
+    // `proxy` has `restartPolicy: Always`: a sidecar, running for the pod's life.
     assert_eq!(
         roles,
-        [("wait-for-db", "init"), ("proxy", "init"), ("app", "main")]
+        [
+            ("wait-for-db", "init"),
+            ("proxy", "sidecar"),
+            ("app", "main")
+        ]
     );
     assert!(
         run.stderr.contains("1 ephemeral container(s) ignored"),
@@ -594,6 +690,26 @@ fn malformed_manifests_fail_with_file_and_line() {
         ("bad-seccomp.yaml", 11, "not a profile type"),
         ("list-of-strings.yaml", 4, "wrong-type"),
         ("bad-service.yaml", 9, "port name"),
+        // What the API server's validation rejects (see src/frontend/kubernetes/defaults.rs).
+        ("port-zero.yaml", 16, "containerPort is required"),
+        ("service-protocol.yaml", 9, "in capitals (write `UDP`)"),
+        ("target-port-quoted.yaml", 9, "write 8080 without quotes"),
+        ("service-unnamed-ports.yaml", 10, "needs a name on each"),
+        ("job-restart-policy.yaml", 7, "OnFailure or Never"),
+        (
+            "deployment-restart-policy.yaml",
+            12,
+            "only have restartPolicy Always",
+        ),
+        ("init-probe.yaml", 9, "without restartPolicy: Always"),
+        ("init-restart-policy.yaml", 9, "only Always (a sidecar)"),
+        (
+            "host-network-port.yaml",
+            12,
+            "must match containerPort 9100",
+        ),
+        ("no-container-name.yaml", 13, "needs a name"),
+        ("no-image.yaml", 15, "needs an image"),
     ];
     for (file, line, needle) in cases {
         common::assert_fails_at(

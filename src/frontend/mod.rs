@@ -35,6 +35,9 @@ pub struct Options {
     /// The environment `${VAR}` interpolation reads (the process environment from the CLI;
     /// empty in tests, so results do not depend on the machine).
     pub env: BTreeMap<String, String>,
+    /// `--env-file` files, read: when given, Compose interpolation reads them instead of
+    /// each project's `.env` (as `docker compose --env-file` does).
+    pub env_files: Option<compose::EnvFiles>,
     /// Compose profiles to activate (`--profile`); empty: every service, whatever its
     /// profiles (DESIGN.md §8).
     pub profiles: Vec<String>,

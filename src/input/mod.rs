@@ -119,7 +119,7 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
 
 /// [`read_text`] for an input named on the command line, which may be a pipe
 /// (`cinch generate <(helm template …)`).
-fn read_input(path: &Path, display: &str) -> Result<String, Diagnostic> {
+pub fn read_input(path: &Path, display: &str) -> Result<String, Diagnostic> {
     read_limited(path, display, false)
 }
 

@@ -15,8 +15,12 @@ use super::user::User;
 #[serde(rename_all = "lowercase")]
 pub enum ContainerRole {
     Main,
-    /// Kubernetes initContainers (sidecars with `restartPolicy: Always` included).
+    /// Kubernetes initContainers that run to completion before the main containers start.
     Init,
+    /// Kubernetes init containers with `restartPolicy: Always`: they start before the main
+    /// containers and run for the pod's life, like them (their ports listen, their probes
+    /// run). Kubernetes docs, "Sidecar Containers".
+    Sidecar,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -40,6 +40,32 @@ pub fn cinch(args: &[&str]) -> Run {
     cinch_with_stdin(args, "")
 }
 
+/// Run `cinch ARGS` in-process with exactly these environment variables.
+pub fn cinch_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut input: &[u8] = b"";
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut io = cinch::Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        color: false,
+    };
+    let code = cinch::run(
+        std::iter::once("cinch").chain(args.iter().copied()),
+        &mut io,
+    );
+    Run {
+        code,
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
 /// The built binary, for tests that need a real process.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cinch"))

@@ -1,8 +1,13 @@
 //! `${VAR}` interpolation as docker compose does it (compose-go `template`): `$VAR`,
 //! `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`,
 //! `${VAR:+replacement}`, `${VAR+replacement}`, nested defaults (`${A:-${B:-x}}`), and `$$`
-//! for a literal `$`. Values come from the environment, then a `.env` file beside the
-//! Compose file (the environment wins, as in docker compose).
+//! for a literal `$`. Values come from the environment, then the env files: `--env-file`
+//! files when given, else a `.env` file beside the Compose file (the environment wins, as
+//! in docker compose).
+//!
+//! A scalar that went through interpolation is a string, as in compose-go, which decodes
+//! the YAML before it interpolates (`port: ${P}` with `P=80` is the string `"80"`): such
+//! scalars are marked quoted, and compose-go's casts (`coerce.rs`) type them.
 //!
 //! Hand-written because no maintained crate implements compose-go's exact grammar
 //! (`:?` errors, `+` forms, nesting); `shellexpand` covers only `$VAR`/`${VAR:-x}`.
@@ -10,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::intent::Location;
-use crate::yaml::{Mark, Node, Value};
+use crate::yaml::{Mark, Node, Style, Value};
 
 /// Where a variable's value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,34 +25,71 @@ pub struct Var {
     pub at: Option<Location>,
 }
 
+/// Unset variables a scalar used, and the scalar as written (for the error that names
+/// them when the value they left is invalid).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unset {
+    pub names: Vec<String>,
+    pub raw: String,
+}
+
 /// Variables visible to interpolation, and what using them left behind.
 #[derive(Debug, Default)]
 pub struct Vars {
     pub vars: BTreeMap<String, Var>,
     /// Where each interpolated scalar got its variables from (`.env` lines), by its mark.
     pub vias: BTreeMap<Mark, Vec<Location>>,
-    /// Variables used but set nowhere (each reported once).
+    /// Variables used but set nowhere (each reported once), with the first place.
     pub unset: BTreeMap<String, Mark>,
+    /// The unset variables each scalar used, by its mark.
+    pub unset_at: BTreeMap<Mark, Unset>,
+    /// Unset variables of the scalar being expanded.
+    scalar_unset: Vec<String>,
 }
 
 /// A failed `${VAR:?message}` or malformed expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterpolationError {
     pub mark: Mark,
+    /// The key path of the value (`services.web.image`).
+    pub field: String,
     pub message: String,
 }
 
 impl Vars {
     /// Interpolate every scalar value (not keys) in `node`, in place. Errors are collected.
     pub fn apply(&mut self, node: &mut Node, errors: &mut Vec<InterpolationError>) {
+        let mut path = Vec::new();
+        self.apply_at(node, &mut path, errors);
+    }
+
+    fn apply_at(
+        &mut self,
+        node: &mut Node,
+        path: &mut Vec<String>,
+        errors: &mut Vec<InterpolationError>,
+    ) {
         match &mut node.value {
             Value::Scalar(s) => {
                 if s.text.contains('$') {
                     let mut used = Vec::new();
+                    self.scalar_unset.clear();
                     match self.expand(&s.text, &mut used, node.mark) {
-                        Ok(text) => s.text = text,
+                        Ok(text) => {
+                            if !self.scalar_unset.is_empty() {
+                                let unset = Unset {
+                                    names: std::mem::take(&mut self.scalar_unset),
+                                    raw: s.text.clone(),
+                                };
+                                self.unset_at.insert(node.mark, unset);
+                            }
+                            s.text = text;
+                            // A string in compose-go, whatever it now looks like.
+                            s.style = Style::Quoted;
+                        }
                         Err(message) => errors.push(InterpolationError {
                             mark: node.mark,
+                            field: join_path(path),
                             message,
                         }),
                     }
@@ -58,13 +100,17 @@ impl Vars {
                 }
             }
             Value::Seq(items) => {
-                for item in items {
-                    self.apply(item, errors);
+                for (i, item) in items.iter_mut().enumerate() {
+                    path.push(format!("[{i}]"));
+                    self.apply_at(item, path, errors);
+                    path.pop();
                 }
             }
             Value::Map(entries) => {
-                for (_, v) in entries {
-                    self.apply(v, errors);
+                for (k, v) in entries {
+                    path.push(k.as_str().unwrap_or("?").to_owned());
+                    self.apply_at(v, path, errors);
+                    path.pop();
                 }
             }
             Value::Null => {}
@@ -173,6 +219,7 @@ impl Vars {
         // The argument may itself hold `${…}`; it is only evaluated when used.
         let mut scratch = Vec::new();
         let saved_unset = self.unset.clone();
+        let saved_scalar = self.scalar_unset.len();
         let (arg, end) = self.expand_until(chars, arg_start, Some('}'), &mut scratch, mark)?;
         let value = self.vars.get(&name).map(|v| v.value.clone());
         let set = value.is_some();
@@ -182,6 +229,7 @@ impl Vars {
                 let use_value = if op == ":-" { nonempty } else { set };
                 if use_value {
                     self.unset = saved_unset;
+                    self.scalar_unset.truncate(saved_scalar);
                     self.lookup(&name, used, mark).unwrap_or_default()
                 } else {
                     used.extend(scratch);
@@ -191,19 +239,24 @@ impl Vars {
             ":?" | "?" => {
                 let ok = if op == ":?" { nonempty } else { set };
                 if !ok {
-                    let msg = if arg.is_empty() {
-                        format!("required variable {name} is missing a value")
+                    // compose-go `MissingRequiredError`, word for word, then the fix.
+                    let reason = if arg.is_empty() {
+                        String::new()
                     } else {
-                        arg
+                        format!(": {arg}")
                     };
-                    return Err(format!("${{{name}{op}…}}: {msg}"));
+                    return Err(format!(
+                        "required variable {name} is missing a value{reason} (set {name} or pass --env-file)"
+                    ));
                 }
                 self.unset = saved_unset;
+                self.scalar_unset.truncate(saved_scalar);
                 self.lookup(&name, used, mark).unwrap_or_default()
             }
             ":+" | "+" => {
                 let ok = if op == ":+" { nonempty } else { set };
                 self.unset = saved_unset;
+                self.scalar_unset.truncate(saved_scalar);
                 if ok {
                     used.extend(scratch);
                     self.lookup(&name, used, mark);
@@ -230,10 +283,25 @@ impl Vars {
             }
             None => {
                 self.unset.entry(name.to_owned()).or_insert(mark);
+                if !self.scalar_unset.iter().any(|n| n == name) {
+                    self.scalar_unset.push(name.to_owned());
+                }
                 None
             }
         }
     }
+}
+
+/// `services`, `web`, `ports`, `[0]` → `services.web.ports[0]`.
+fn join_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for p in path {
+        if !out.is_empty() && !p.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(p);
+    }
+    out
 }
 
 /// Parse a `.env` file (compose-go `dotenv`): `KEY=VALUE`, `export KEY=VALUE`, comments,
@@ -246,6 +314,19 @@ pub fn parse_env_file(
     outer: &BTreeMap<String, Var>,
 ) -> (BTreeMap<String, Var>, Vec<(u32, String)>) {
     let mut vars: BTreeMap<String, Var> = BTreeMap::new();
+    let bad = parse_env_file_into(text, file, outer, &mut vars);
+    (vars, bad)
+}
+
+/// [`parse_env_file`] into `vars`, which holds what earlier env files set: a later file
+/// overrides them and its values may use them (compose-go `dotenv.GetEnvFromFile` fills
+/// one map file after file, looking values up in the environment first).
+pub fn parse_env_file_into(
+    text: &str,
+    file: &std::sync::Arc<str>,
+    outer: &BTreeMap<String, Var>,
+    vars: &mut BTreeMap<String, Var>,
+) -> Vec<(u32, String)> {
     let mut bad = Vec::new();
     for (idx, raw) in text.lines().enumerate() {
         let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
@@ -276,13 +357,13 @@ pub fn parse_env_file(
                 .replace("\\n", "\n")
                 .replace("\\\"", "\"")
                 .replace("\\\\", "\\");
-            expand_with(&unescaped, &vars, outer)
+            expand_with(&unescaped, vars, outer)
         } else {
             let v = match value.find(" #") {
                 Some(i) => &value[..i],
                 None => value,
             };
-            expand_with(v.trim(), &vars, outer)
+            expand_with(v.trim(), vars, outer)
         };
         vars.insert(
             key.to_owned(),
@@ -297,7 +378,7 @@ pub fn parse_env_file(
             },
         );
     }
-    (vars, bad)
+    bad
 }
 
 /// Interpolate a `.env` value with the variables defined so far (environment first).

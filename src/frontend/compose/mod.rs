@@ -2,7 +2,8 @@
 //! one workload per service.
 //!
 //! Stage 1 (this file): the marked YAML tree, interpolated (`${VAR}` from the environment and
-//! `.env`), with `extends` resolved (same file or another) by the spec's merge rules.
+//! `.env` or `--env-file`), cast as compose-go casts (`coerce.rs`), with `extends` resolved
+//! (same file or another) by the spec's merge rules.
 //! Stage 2 (`service.rs` and friends): each service's keys lowered into intent facts.
 //!
 //! Why not `docker-compose-types`: it rejects whole files for things real files do (mixed
@@ -13,6 +14,8 @@
 //! never be rejected because of a library, so we read the tree leniently and check each key
 //! ourselves; the crate is used in tests to check that wired output still parses.
 
+mod as_json;
+mod coerce;
 mod include;
 mod interpolate;
 mod keys;
@@ -23,7 +26,7 @@ mod ports;
 mod service;
 mod volumes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,8 +37,9 @@ use crate::limits::MAX_EXTENDS_DEPTH;
 use crate::yaml::{self, Document, Mark, Node};
 
 use super::Options;
-use interpolate::{Var, Vars};
+use interpolate::{Unset, Var, Vars};
 
+pub use as_json::interpolated_documents;
 pub use include::included_by;
 pub use merge::as_map_form;
 pub use overrides::{is_default_file, pairs as override_pairs};
@@ -45,6 +49,12 @@ pub use overrides::{is_default_file, pairs as override_pairs};
 pub(crate) struct Ctx<'d> {
     files: Vec<LoadedFile>,
     vias: BTreeMap<Mark, Vec<Location>>,
+    /// The unset variables each interpolated scalar used, by its mark.
+    unset_at: BTreeMap<Mark, Unset>,
+    /// Unset variables an error already named (no warning repeats them).
+    unset_named: BTreeSet<String>,
+    /// Values a cast already reported as wrong (`coerce.rs`): not reported again.
+    cast_failed: BTreeSet<Mark>,
     pub diags: &'d mut Diagnostics,
 }
 
@@ -53,6 +63,19 @@ struct LoadedFile {
     dir: PathBuf,
     dir_display: String,
     root: Node,
+}
+
+impl<'d> Ctx<'d> {
+    fn new(diags: &'d mut Diagnostics) -> Self {
+        Ctx {
+            files: Vec::new(),
+            vias: BTreeMap::new(),
+            unset_at: BTreeMap::new(),
+            unset_named: BTreeSet::new(),
+            cast_failed: BTreeSet::new(),
+            diags,
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -69,15 +92,68 @@ impl Ctx<'_> {
         }
     }
 
+    /// An error at `node`. When the value is wrong because a variable it uses is not set
+    /// (`ports: ["${PORT}"]` → `` is not a port), the error says so first, and how to fix
+    /// it (issue 16).
     pub fn error(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
-        let d = Diagnostic::error(
-            code,
-            &self.file(node.mark).clone(),
-            node.mark.line,
-            format!("{field}: {msg}"),
-        )
-        .with_column(node.mark.column);
+        if self.cast_failed.contains(&node.mark) {
+            return;
+        }
+        let (code, message) = match self.unset_in(node) {
+            Some(u) => {
+                let names = u.names.join(" and ");
+                let verb = if u.names.len() == 1 { "is" } else { "are" };
+                let value = node
+                    .as_str()
+                    .map_or_else(String::new, |v| format!(" (it becomes `{v}`)"));
+                let message = format!(
+                    "{field}: `{}` uses {names}, which {verb} not set{value}: {msg}; set {names} or pass --env-file",
+                    u.raw
+                );
+                self.unset_named.extend(u.names);
+                (Code::Interpolation, message)
+            }
+            None => (code, format!("{field}: {msg}")),
+        };
+        let d = Diagnostic::error(code, &self.file(node.mark).clone(), node.mark.line, message)
+            .with_column(node.mark.column);
         self.diags.push(d);
+    }
+
+    /// Mark `node` as reported by a failed cast.
+    pub fn cast_failed(&mut self, node: &Node) {
+        self.cast_failed.insert(node.mark);
+    }
+
+    /// The unset variables `node`'s value used: its own, or those of the scalars directly
+    /// in it (a long `ports` entry whose `published: ${P}` is empty). Not deeper: an error
+    /// about a whole service is not about the variable one of its values used.
+    fn unset_in(&self, node: &Node) -> Option<Unset> {
+        if let Some(u) = self.unset_at.get(&node.mark) {
+            return Some(u.clone());
+        }
+        let children: Vec<&Node> = match &node.value {
+            yaml::Value::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
+            yaml::Value::Seq(items) => items.iter().collect(),
+            yaml::Value::Scalar(_) | yaml::Value::Null => Vec::new(),
+        };
+        let mut found: Option<Unset> = None;
+        for c in children {
+            if let Some(u) = self.unset_at.get(&c.mark).cloned() {
+                match &mut found {
+                    None => found = Some(u),
+                    Some(f) => {
+                        for n in u.names {
+                            if !f.names.contains(&n) {
+                                f.names.push(n);
+                            }
+                        }
+                        f.raw = format!("{}, {}", f.raw, u.raw);
+                    }
+                }
+            }
+        }
+        found
     }
 
     pub fn warn(&mut self, code: Code, node: &Node, field: &str, msg: impl std::fmt::Display) {
@@ -133,8 +209,11 @@ impl Ctx<'_> {
             display: Arc::clone(display),
             dir: dir.to_path_buf(),
             dir_display: dir_display.to_owned(),
-            root,
+            root: Node::new(root.mark, yaml::Value::Null),
         });
+        // compose-go casts right after interpolating a file (`coerce.rs`).
+        coerce::casts(self, &mut root);
+        self.files[index as usize].root = root;
         index
     }
 
@@ -157,11 +236,7 @@ pub fn lower(
     diags: &mut Diagnostics,
 ) -> Fragment {
     let mut vars = environment(src, opts, diags);
-    let mut ctx = Ctx {
-        files: Vec::new(),
-        vias: BTreeMap::new(),
-        diags,
-    };
+    let mut ctx = Ctx::new(diags);
     let base = ctx.add_file(
         &mut vars,
         doc.root.clone(),
@@ -355,20 +430,31 @@ fn valid_service_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Variables for interpolation: the `.env` beside the file, overridden by the environment.
+/// Variables for interpolation: the `--env-file` files when given, else the `.env` beside
+/// the file; the environment overrides them.
+///
+/// docker compose (`cmd/compose/compose.go` `toProjectOptions`) applies `cli.WithOsEnv`
+/// ("First apply os.Environment, always win"), then `cli.WithEnvFiles(o.EnvFiles...)`,
+/// then `cli.WithDotEnv`. In compose-go (`cli/options.go`), `WithEnvFiles` takes the given
+/// files and returns (`if len(file) > 0 { o.EnvFiles = file; return nil }`) before it looks
+/// for `.env` in the working directory, so `.env` is read only without `--env-file`;
+/// `WithDotEnv` reads the files in order into one map (`dotenv.GetEnvFromFile`: a later
+/// file overwrites) and merges it with `Mapping.Merge`, which never overwrites a variable
+/// the environment set.
 fn environment(src: &SourceFile, opts: &Options, diags: &mut Diagnostics) -> Vars {
+    if let Some(files) = &opts.env_files {
+        let mut vars = Vars::default();
+        vars.vars = files.vars.clone();
+        vars.vars.extend(process_env(opts));
+        return vars;
+    }
     let dotenv = src.path.is_some().then(|| src.relative(".env"));
     environment_from(dotenv.iter().filter(|(p, _)| p.is_file()), opts, diags)
 }
 
-/// Variables from env files (later files win), overridden by the environment.
-fn environment_from<'a>(
-    files: impl IntoIterator<Item = &'a (PathBuf, String)>,
-    opts: &Options,
-    diags: &mut Diagnostics,
-) -> Vars {
-    let env: BTreeMap<String, Var> = opts
-        .env
+/// The process environment as interpolation variables.
+fn process_env(opts: &Options) -> BTreeMap<String, Var> {
+    opts.env
         .iter()
         .map(|(k, v)| {
             (
@@ -379,7 +465,46 @@ fn environment_from<'a>(
                 },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// `--env-file` files, read once for every Compose file of the run.
+#[derive(Clone, Debug, Default)]
+pub struct EnvFiles {
+    /// What the files set, a later file over an earlier one (not the environment).
+    vars: BTreeMap<String, Var>,
+}
+
+impl EnvFiles {
+    /// Parse the files (`(display name, text)`, in command-line order). Values may use the
+    /// environment and what earlier lines and files set. Malformed lines are warnings.
+    pub fn parse(
+        files: &[(String, String)],
+        env: &BTreeMap<String, String>,
+        diags: &mut Diagnostics,
+    ) -> Self {
+        let outer = process_env(&Options {
+            env: env.clone(),
+            ..Options::default()
+        });
+        let mut vars = BTreeMap::new();
+        for (display, text) in files {
+            let file: Arc<str> = Arc::from(display.as_str());
+            for (line, msg) in interpolate::parse_env_file_into(text, &file, &outer, &mut vars) {
+                diags.push(Diagnostic::warning(Code::InvalidValue, display, line, msg));
+            }
+        }
+        EnvFiles { vars }
+    }
+}
+
+/// Variables from env files (later files win), overridden by the environment.
+fn environment_from<'a>(
+    files: impl IntoIterator<Item = &'a (PathBuf, String)>,
+    opts: &Options,
+    diags: &mut Diagnostics,
+) -> Vars {
+    let env = process_env(opts);
     let mut vars = Vars::default();
     for (path, display) in files {
         match input::read_text(path, display) {
@@ -402,25 +527,34 @@ fn interpolate_into(vars: &mut Vars, root: &mut Node, file: &Arc<str>, ctx: &mut
     let mut errors = Vec::new();
     vars.apply(root, &mut errors);
     for e in errors {
+        let message = if e.field.is_empty() {
+            e.message
+        } else {
+            format!("{}: {}", e.field, e.message)
+        };
         ctx.diags.push(
-            Diagnostic::error(Code::Interpolation, file, e.mark.line, e.message)
+            Diagnostic::error(Code::Interpolation, file, e.mark.line, message)
                 .with_column(e.mark.column),
         );
     }
     for (mark, locs) in std::mem::take(&mut vars.vias) {
         ctx.vias.entry(mark).or_default().extend(locs);
     }
+    ctx.unset_at.append(&mut vars.unset_at);
 }
 
 fn report_unset(vars: &Vars, ctx: &mut Ctx<'_>) {
     for (name, mark) in &vars.unset {
+        if ctx.unset_named.contains(name) {
+            continue;
+        }
         let file = ctx.file(*mark).clone();
         ctx.diags.push(Diagnostic::warning(
             Code::Interpolation,
             &file,
             mark.line,
             format!(
-                "variable {name} is not set; it becomes an empty string (as in docker compose)"
+                "variable {name} is not set; it becomes an empty string (as in docker compose); set {name} or pass --env-file if that is not meant"
             ),
         ));
     }

@@ -44,6 +44,7 @@ pub fn lower(
     let mut link_aliases: BTreeMap<String, String> = BTreeMap::new();
     let mut networks_given = false;
     let mut container_name: Option<String> = None;
+    super::coerce::durations_and_sizes(ctx, def, &base);
 
     for (k, v) in def.as_map().unwrap_or_default() {
         let Some(kname) = k.as_str() else { continue };

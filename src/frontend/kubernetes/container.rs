@@ -1,6 +1,7 @@
-//! One container (or init container) of a pod spec → a `Container` fact set: image, the argv
-//! parts as written, ports, environment, probes and hooks, mounts, and the effective
-//! security context (`security.rs`).
+//! One container (or init container, or sidecar) of a pod spec → a `Container` fact set:
+//! image, the argv parts as written, ports, environment, probes and hooks, mounts, and the
+//! effective security context (`security.rs`). The API server's defaults and rules for
+//! these fields are in `defaults.rs`.
 //!
 //! `command` replaces the image's ENTRYPOINT and `args` its CMD (Kubernetes docs, "Define a
 //! Command and Arguments for a Container"); they are recorded apart (`process.entrypoint`,
@@ -14,52 +15,63 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::diag::Code;
 use crate::intent::{
     Container, ContainerRole, EnvSource, EnvValue, Exposure, Fact, ImageRef, Listen, ListenOrigin,
-    Probe, ProbeAction, ProbeRole, Protocol, Publish, Runtime,
+    Probe, ProbeAction, ProbeRole, Provenance, Publish, Runtime,
 };
 
 use super::security::PodSecurity;
 use super::volumes::{self, Volumes};
-use super::{Ctx, Loc};
+use super::{Ctx, Loc, defaults};
 use crate::k8s_names as names;
+
+/// What every container of a pod shares.
+pub(crate) struct Pod<'a> {
+    pub security: PodSecurity<'a>,
+    pub volumes: Volumes,
+    /// `spec.hostNetwork: true`, where it is written.
+    pub host_network: Option<Provenance>,
+}
 
 pub(crate) fn lower(
     ctx: &mut Ctx<'_>,
     k: &core::Container,
     role: ContainerRole,
     loc: &Loc<'_>,
-    pod: &PodSecurity<'_>,
-    volumes: &Volumes,
+    pod: &Pod<'_>,
 ) -> Option<Container> {
-    let name = if k.name.is_empty() {
-        // k8s-openapi defaults the missing required name to ""; the API server would refuse it.
-        let index = loc
-            .path
-            .rsplit('[')
-            .next()
-            .unwrap_or("0")
-            .trim_end_matches(']')
-            .to_owned();
-        let placeholder = match role {
-            ContainerRole::Main => format!("unnamed-{index}"),
-            ContainerRole::Init => format!("unnamed-init-{index}"),
-        };
-        ctx.warn(
+    // `validateContainerCommon`: a name (a DNS-1123 label) and an image are required.
+    // k8s-openapi defaults a missing required name to "".
+    if k.name.is_empty() {
+        ctx.error(
             Code::Kubernetes,
             loc,
-            format!("container without a name; called `{placeholder}` here"),
+            "a container needs a name (the API server rejects it without one)",
         );
-        placeholder
-    } else {
-        if let Err(m) = names::dns1123_label(&k.name) {
-            ctx.error(
-                Code::InvalidValue,
-                &loc.key("name"),
-                format!("container name {m}"),
-            );
-            return None;
-        }
-        k.name.clone()
-    };
+        return None;
+    }
+    if let Err(m) = names::dns1123_label(&k.name) {
+        ctx.error(
+            Code::InvalidValue,
+            &loc.key("name"),
+            format!("container name {m}"),
+        );
+        return None;
+    }
+    if k.image.as_deref().is_none_or(str::is_empty) {
+        let at = if k.image.is_some() {
+            loc.key("image")
+        } else {
+            loc.clone()
+        };
+        ctx.error(
+            Code::Kubernetes,
+            &at,
+            format!(
+                "container `{}` needs an image (the API server rejects it without one)",
+                k.name
+            ),
+        );
+    }
+    let name = k.name.clone();
     let mut c = Container::new(name, role);
 
     if let Some(image) = k.image.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -80,13 +92,30 @@ pub(crate) fn lower(
         c.process.workdir = Some(Fact::new(dir.clone(), ctx.at(&loc.key("workingDir"))));
     }
     for (i, p) in k.ports.iter().flatten().enumerate() {
-        c.listens.extend(port(ctx, p, &loc.key("ports").idx(i)));
+        c.listens
+            .extend(port(ctx, p, &loc.key("ports").idx(i), role, pod));
     }
     for (i, e) in k.env.iter().flatten().enumerate() {
         env(ctx, e, &loc.key("env").idx(i), &mut c);
     }
     for (i, e) in k.env_from.iter().flatten().enumerate() {
         env_from(ctx, e, &loc.key("envFrom").idx(i), &mut c);
+    }
+    if role == ContainerRole::Init {
+        // `validateInitContainers`: only a sidecar may have probes or lifecycle hooks.
+        let set = [
+            (k.liveness_probe.is_some(), "livenessProbe"),
+            (k.readiness_probe.is_some(), "readinessProbe"),
+            (k.startup_probe.is_some(), "startupProbe"),
+            (k.lifecycle.is_some(), "lifecycle"),
+        ];
+        for (_, key) in set.iter().filter(|(is, _)| *is) {
+            ctx.error(
+                Code::InvalidValue,
+                &loc.key(key),
+                "may not be set for init containers without restartPolicy: Always",
+            );
+        }
     }
     let probes = [
         (&k.liveness_probe, "livenessProbe", ProbeRole::Liveness),
@@ -125,28 +154,43 @@ pub(crate) fn lower(
         ctx,
         k.volume_mounts.as_deref().unwrap_or_default(),
         &loc.key("volumeMounts"),
-        volumes,
+        &pod.volumes,
     );
-    pod.apply(ctx, k.security_context.as_ref(), loc, &mut c);
+    pod.security
+        .apply(ctx, k.security_context.as_ref(), loc, &mut c);
     Some(c)
 }
 
-/// `containerPort` (with `hostPort`, which publishes it on the node).
-fn port(ctx: &mut Ctx<'_>, p: &ContainerPort, loc: &Loc<'_>) -> Option<Listen> {
-    let number = port_number(ctx, p.container_port, &loc.key("containerPort"))?;
-    let protocol = match p.protocol.as_deref() {
-        None => Protocol::Tcp,
-        Some(s) => match Protocol::parse(s) {
-            Some(proto) => proto,
-            None => {
-                ctx.error(
-                    Code::InvalidValue,
-                    &loc.key("protocol"),
-                    format!("`{s}` is not TCP, UDP or SCTP"),
-                );
-                return None;
-            }
-        },
+/// `containerPort` (with `hostPort`, which publishes it on the node). With `hostNetwork`
+/// the port is the node's: `hostPort` defaults to `containerPort` (`SetDefaults_Pod`,
+/// `defaultHostNetworkPorts`, for containers and init containers) and a container's may not
+/// differ from it (`validatePodHostNetworkDeps` checks `spec.containers` only; a template
+/// may leave it 0, which the Pod then defaults).
+fn port(
+    ctx: &mut Ctx<'_>,
+    p: &ContainerPort,
+    loc: &Loc<'_>,
+    role: ContainerRole,
+    pod: &Pod<'_>,
+) -> Option<Listen> {
+    let cl = loc.key("containerPort");
+    if p.container_port == 0 {
+        // k8s-openapi defaults the missing required field to 0; `validateContainerPorts`
+        // says `Required value`.
+        ctx.error(
+            Code::InvalidValue,
+            &cl,
+            "containerPort is required (1-65535)",
+        );
+        return None;
+    }
+    let number = port_number(ctx, p.container_port, &cl)?;
+    let protocol = match defaults::protocol(p.protocol.as_deref()) {
+        Ok(proto) => proto,
+        Err(m) => {
+            ctx.error(Code::InvalidValue, &loc.key("protocol"), m);
+            return None;
+        }
     };
     if let Some(n) = &p.name
         && let Err(m) = names::port_name(n)
@@ -155,15 +199,34 @@ fn port(ctx: &mut Ctx<'_>, p: &ContainerPort, loc: &Loc<'_>) -> Option<Listen> {
         return None;
     }
     let mut published = Vec::new();
-    if let Some(hp) = p.host_port {
-        let host_port = port_number(ctx, hp, &loc.key("hostPort"))?;
-        published.push(Publish {
+    let hl = loc.key("hostPort");
+    match (defaults::optional_port(p.host_port), &pod.host_network) {
+        (Some(hp), Some(_)) if i32::from(number) != hp && role == ContainerRole::Main => {
+            ctx.error(
+                Code::InvalidValue,
+                &hl,
+                format!("hostPort {hp} must match containerPort {number} when hostNetwork is true"),
+            );
+            return None;
+        }
+        (Some(hp), _) => {
+            let host_port = port_number(ctx, hp, &hl)?;
+            published.push(Publish {
+                via: Exposure::HostPort {
+                    host_ip: p.host_ip.clone(),
+                    host_port: Some(host_port),
+                },
+                at: ctx.at(&hl),
+            });
+        }
+        (None, Some(host_network)) => published.push(Publish {
             via: Exposure::HostPort {
                 host_ip: p.host_ip.clone(),
-                host_port: Some(host_port),
+                host_port: Some(number),
             },
-            at: ctx.at(&loc.key("hostPort")),
-        });
+            at: ctx.at(&cl).via(host_network),
+        }),
+        (None, None) => {}
     }
     Some(Listen {
         port: number,

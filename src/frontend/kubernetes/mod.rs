@@ -13,6 +13,7 @@
 //! are checked on the tree.
 
 mod container;
+mod defaults;
 mod documents;
 mod loc;
 mod objects;

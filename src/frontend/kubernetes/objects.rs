@@ -4,13 +4,13 @@
 
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use k8s_openapi::api::networking::v1::{Ingress, IngressBackend};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::diag::Code;
-use crate::intent::{self, Fact, Protocol, Route, RoutePort, ServicePort, TargetPort};
+use crate::intent::{self, Fact, Route, RoutePort, ServicePort, TargetPort};
 use crate::yaml::Node;
 
 use super::container::port_number;
+use super::defaults::{self, Target};
 use super::{Ctx, Loc};
 use crate::k8s_names as names;
 
@@ -23,7 +23,12 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, s: &Service, root: &Loc<'_>) -> Option<
     let namespace = ctx.namespace(&s.metadata, &meta_loc);
     let sl = root.key("spec");
     let spec = s.spec.clone().unwrap_or_default();
-    let service_type = spec.type_.clone().unwrap_or_else(|| "ClusterIP".to_owned());
+    // `SetDefaults_Service`: type "" is ClusterIP.
+    let service_type = spec
+        .type_
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "ClusterIP".to_owned());
     if !SERVICE_TYPES.contains(&service_type.as_str()) {
         ctx.error(
             Code::InvalidValue,
@@ -36,65 +41,13 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, s: &Service, root: &Loc<'_>) -> Option<
         return None;
     }
     let mut ports = Vec::new();
-    for (i, p) in spec.ports.iter().flatten().enumerate() {
+    let all = spec.ports.as_deref().unwrap_or_default();
+    let mut names_seen = std::collections::BTreeSet::new();
+    for (i, p) in all.iter().enumerate() {
         let pl = sl.key("ports").idx(i);
-        let Some(port) = port_number(ctx, p.port, &pl.key("port")) else {
-            continue;
-        };
-        let tl = pl.key("targetPort");
-        let target = match &p.target_port {
-            None => TargetPort::Number(port),
-            Some(IntOrString::Int(n)) => match port_number(ctx, *n, &tl) {
-                Some(n) => TargetPort::Number(n),
-                None => continue,
-            },
-            Some(IntOrString::String(s)) => match s.parse::<i32>() {
-                Ok(n) => {
-                    ctx.warn(
-                        Code::WrongType,
-                        &tl,
-                        format!("targetPort \"{s}\" is quoted: Kubernetes reads a string as a port name; read here as the number {n}"),
-                    );
-                    match port_number(ctx, n, &tl) {
-                        Some(n) => TargetPort::Number(n),
-                        None => continue,
-                    }
-                }
-                Err(_) => {
-                    if let Err(m) = names::port_name(s) {
-                        ctx.error(Code::InvalidValue, &tl, m);
-                        continue;
-                    }
-                    TargetPort::Name(s.clone())
-                }
-            },
-        };
-        let protocol = match p.protocol.as_deref() {
-            None => Protocol::Tcp,
-            Some(s) => match Protocol::parse(s) {
-                Some(proto) => proto,
-                None => {
-                    ctx.error(
-                        Code::InvalidValue,
-                        &pl.key("protocol"),
-                        format!("`{s}` is not TCP, UDP or SCTP"),
-                    );
-                    continue;
-                }
-            },
-        };
-        let node_port = match p.node_port {
-            Some(n) => Some(port_number(ctx, n, &pl.key("nodePort"))?),
-            None => None,
-        };
-        ports.push(ServicePort {
-            name: p.name.clone(),
-            port,
-            target,
-            protocol,
-            node_port,
-            at: ctx.at(&pl),
-        });
+        if let Some(sp) = service_port(ctx, p, &pl, all.len(), &mut names_seen) {
+            ports.push(sp);
+        }
     }
     let external_name = spec
         .external_name
@@ -118,6 +71,89 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, s: &Service, root: &Loc<'_>) -> Option<
         external_name,
         at: ctx.at(&meta_loc.key("name")),
         targets: Vec::new(),
+    })
+}
+
+/// One Service port, defaulted and checked as `SetDefaults_Service` and
+/// `validateServicePort` do (`defaults.rs`). `count`: how many ports the Service has (each
+/// needs a name when there are several).
+fn service_port(
+    ctx: &mut Ctx<'_>,
+    p: &k8s_openapi::api::core::v1::ServicePort,
+    pl: &Loc<'_>,
+    count: usize,
+    names_seen: &mut std::collections::BTreeSet<String>,
+) -> Option<ServicePort> {
+    match p.name.as_deref().filter(|n| !n.is_empty()) {
+        None if count > 1 => {
+            ctx.error(
+                Code::InvalidValue,
+                pl,
+                "a Service with several ports needs a name on each",
+            );
+            return None;
+        }
+        None => {}
+        Some(n) => {
+            if let Err(m) = names::dns1123_label(n) {
+                ctx.error(
+                    Code::InvalidValue,
+                    &pl.key("name"),
+                    format!("Service port name {m}"),
+                );
+                return None;
+            }
+            if !names_seen.insert(n.to_owned()) {
+                ctx.error(
+                    Code::InvalidValue,
+                    &pl.key("name"),
+                    format!("Service port name `{n}` is used twice"),
+                );
+                return None;
+            }
+        }
+    }
+    let port = port_number(ctx, p.port, &pl.key("port"))?;
+    let tl = pl.key("targetPort");
+    let target = match defaults::target_port(p.target_port.as_ref()) {
+        Target::SamePort => TargetPort::Number(port),
+        Target::Number(n) => TargetPort::Number(port_number(ctx, n, &tl)?),
+        Target::Name(s) => {
+            if let Err(m) = names::port_name(s) {
+                // `targetPort: "8080"` is a string, so a port name, and a port name needs a
+                // letter (`ValidatePortNumOrName`).
+                let m = if s.bytes().all(|b| b.is_ascii_digit()) {
+                    format!(
+                        "targetPort \"{s}\" is quoted, so Kubernetes reads it as a port name, and a port name needs a letter; write {s} without quotes"
+                    )
+                } else {
+                    m
+                };
+                ctx.error(Code::InvalidValue, &tl, m);
+                return None;
+            }
+            TargetPort::Name(s.to_owned())
+        }
+    };
+    let protocol = match defaults::protocol(p.protocol.as_deref()) {
+        Ok(proto) => proto,
+        Err(m) => {
+            ctx.error(Code::InvalidValue, &pl.key("protocol"), m);
+            return None;
+        }
+    };
+    // 0 asks the cluster to allocate one.
+    let node_port = match defaults::optional_port(p.node_port) {
+        Some(n) => Some(port_number(ctx, n, &pl.key("nodePort"))?),
+        None => None,
+    };
+    Some(ServicePort {
+        name: p.name.clone().filter(|n| !n.is_empty()),
+        port,
+        target,
+        protocol,
+        node_port,
+        at: ctx.at(pl),
     })
 }
 

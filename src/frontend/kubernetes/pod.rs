@@ -1,6 +1,7 @@
 //! One pod template → one workload: identity (`<namespace>/<name>`, pod labels), what the pod
 //! shares with the host, pod-level security defaults, explicit intent from `cinch.dev/…`
-//! annotations, and its containers and init containers.
+//! annotations, and its containers, init containers and sidecars (init containers with
+//! `restartPolicy: Always`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +15,7 @@ use crate::intent::{
 };
 
 use super::security::PodSecurity;
-use super::{Ctx, Loc, container, references, volumes};
+use super::{Ctx, Loc, container, defaults, references, volumes};
 use crate::k8s_names as names;
 
 /// Annotation prefix for explicit intent (DESIGN.md §5).
@@ -76,26 +77,40 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
         w.explicit.merge(explicit_intent(ctx, map, loc));
     }
 
-    let pod_security = PodSecurity::read(ctx, spec, sl, t.pod_meta, &t.pod_meta_loc);
-    let volumes = volumes::index(ctx, spec, sl, t.claims);
+    // `restartPolicy` says nothing about what a container may do, but the API server
+    // rejects a kind's pods with the wrong one (see `defaults.rs`).
+    if let Err(m) = defaults::pod_restart_policy(t.kind, spec.restart_policy.as_deref()) {
+        ctx.error(Code::InvalidValue, &sl.key("restartPolicy"), m);
+    }
+    let pod = container::Pod {
+        security: PodSecurity::read(ctx, spec, sl, t.pod_meta, &t.pod_meta_loc),
+        volumes: volumes::index(ctx, spec, sl, t.claims),
+        host_network: (spec.host_network == Some(true)).then(|| ctx.at(&sl.key("hostNetwork"))),
+    };
     let mut seen = BTreeSet::new();
     let groups = [
         (
             spec.init_containers.as_deref().unwrap_or_default(),
             "initContainers",
-            ContainerRole::Init,
         ),
-        (
-            spec.containers.as_slice(),
-            "containers",
-            ContainerRole::Main,
-        ),
+        (spec.containers.as_slice(), "containers"),
     ];
-    for (list, key, role) in groups {
+    for (list, key) in groups {
         for (i, c) in list.iter().enumerate() {
             let loc = sl.key(key).idx(i);
-            let Some(lowered) = container::lower(ctx, c, role, &loc, &pod_security, &volumes)
-            else {
+            let role = if key == "containers" {
+                ContainerRole::Main
+            } else {
+                match defaults::init_restart_policy(c.restart_policy.as_deref()) {
+                    Ok(true) => ContainerRole::Sidecar,
+                    Ok(false) => ContainerRole::Init,
+                    Err(m) => {
+                        ctx.error(Code::InvalidValue, &loc.key("restartPolicy"), m);
+                        ContainerRole::Init
+                    }
+                }
+            };
+            let Some(lowered) = container::lower(ctx, c, role, &loc, &pod) else {
                 continue;
             };
             if !lowered.name.is_empty() && !seen.insert(lowered.name.clone()) {
@@ -131,7 +146,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
         );
         return None;
     }
-    pod_security.check_annotations(ctx, &seen);
+    pod.security.check_annotations(ctx, &seen);
     if let Some(eph) = spec.ephemeral_containers.as_ref().filter(|e| !e.is_empty()) {
         ctx.note(
             Code::SkippedDocument,

@@ -56,7 +56,16 @@ pub(crate) fn index(
             );
             continue;
         }
-        let (kind, source, always_read_only) = classify(v);
+        // `SetDefaults_Volume`: a volume that names no source is an emptyDir.
+        let no_source = loc
+            .node()
+            .and_then(crate::yaml::Node::as_map)
+            .is_some_and(|m| m.iter().all(|(k, _)| k.as_str() == Some("name")));
+        let (kind, source, always_read_only) = if no_source {
+            (MountKind::EmptyDir, None, false)
+        } else {
+            classify(v)
+        };
         out.insert(
             v.name.clone(),
             PodVolume {

@@ -231,7 +231,7 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
         }
     }
 
-    if !c.read_only_root.value && c.role == ContainerRole::Main && runtime_declared {
+    if !c.read_only_root.value && runs_for_the_pods_life(c) && runtime_declared {
         sink.rule(
             Rule::WritableRootFilesystem,
             "root filesystem is writable".into(),
@@ -267,8 +267,17 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
         }
     }
 
-    if c.role == ContainerRole::Main {
+    if runs_for_the_pods_life(c) {
         no_healthcheck(sink, c);
+    }
+}
+
+/// Main containers and sidecars serve for the workload's life; an init container only runs
+/// to completion before them.
+fn runs_for_the_pods_life(c: &Container) -> bool {
+    match c.role {
+        ContainerRole::Main | ContainerRole::Sidecar => true,
+        ContainerRole::Init => false,
     }
 }
 
