@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cinch::backend::networkpolicy::{Options, Undeclared};
-use cinch::diag::Diagnostics;
 use cinch::intent::{Model, WorkloadKind};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
@@ -25,28 +24,9 @@ use reach::{Edge, Evaluator, Pod};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The model and the NetworkPolicy files (path → text) of some inputs, and every
-/// diagnostic as the CLI prints them.
+/// The model, the NetworkPolicy files and the diagnostics of some inputs.
 fn generate(inputs: &[&str], np: Options) -> (Model, BTreeMap<String, String>, String) {
-    let args = cinch::cli::InputArgs {
-        inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
-        ..Default::default()
-    };
-    let mut diags = Diagnostics::new();
-    let model = cinch::load_model(&args, &BTreeMap::new(), &mut std::io::empty(), &mut diags);
-    let opts = cinch::backend::Options {
-        backends: [cinch::backend::Backend::Networkpolicy].into(),
-        networkpolicy: np,
-        ..Default::default()
-    };
-    let tree = cinch::render(&model, &opts, &mut diags);
-    let files = tree
-        .files
-        .into_iter()
-        .map(|(k, v)| (k, String::from_utf8(v).expect("UTF-8 output")))
-        .collect();
-    let stderr: String = diags.sorted().iter().map(|d| format!("{d}\n")).collect();
-    (model, files, stderr)
+    common::generate_policies(inputs, np)
 }
 
 /// Fixture directories whose policies are snapshotted and validated.
@@ -615,6 +595,8 @@ fn nca_connectivity_matches_expected_edges() {
                 workloads.push_str(&workload_docs(&std::fs::read_to_string(&f).unwrap()));
             }
         }
+        // The pods an operator makes from a custom resource are in no manifest as pods.
+        workloads.push_str(&nca::managed_pods(&model));
         workloads.push_str(&cluster(&namespaces));
         std::fs::write(pods.join("cluster.yaml"), workloads).unwrap();
         let (p, d) = (pol.to_str().unwrap(), pods.to_str().unwrap());

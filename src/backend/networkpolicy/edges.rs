@@ -251,7 +251,9 @@ impl Planner<'_> {
             labels,
         };
         let (src, dst) = (endpoint(sw, ssel), endpoint(tw, tsel));
-        let why = format!("{} connects to {}", s.id, t.id);
+        // A connection a custom resource declares says which one.
+        let by = p.by.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
+        let why = format!("{} connects to {}{by}", s.id, t.id);
         for (proto, n) in ports {
             let key = PortKey::One(proto, n);
             let r = Reason {

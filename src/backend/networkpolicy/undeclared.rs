@@ -6,8 +6,11 @@
 //!   `EXPOSE`, that is not published), which no ingress rule of the pod's policy admits —
 //!   no workload names it, no custom resource grants it, it is not published;
 //! - an **undeclared workload**: one that names no other workload at all, while its
-//!   namespace (Compose: project) has Service-backed ports of other workloads. Its callees
-//!   are compiled into its code (Istio's bookinfo: `productpage` calls `details:9080`).
+//!   namespace (Compose: project) has undeclared ports of other workloads. Its callees are
+//!   compiled into its code (Istio's bookinfo: `productpage` calls `details:9080`). An
+//!   undeclared port is the evidence that some caller is hidden; where every port has its
+//!   declared callers (microservices-demo), a workload naming nobody is a leaf (a database,
+//!   `paymentservice`) and its policy stays exact.
 //!
 //! What cinch writes for them is `--undeclared`:
 //! - `deny`: nothing (the exact policies of complete manifests);
@@ -130,19 +133,32 @@ impl App {
                 self.workloads.join(", ")
             ));
         }
+        let (ports, workloads) = (!self.ports.is_empty(), !self.workloads.is_empty());
+        let them = match (ports, workloads) {
+            (true, true) => "those ports and workloads",
+            (true, false) => "those ports",
+            _ => "those workloads",
+        };
         let effect = match mode {
             Undeclared::Deny => {
-                "with --undeclared deny those ports are unreachable and those workloads reach nothing (not even DNS)".to_owned()
+                let mut e = Vec::new();
+                if ports {
+                    e.push("those ports are unreachable");
+                }
+                if workloads {
+                    e.push("those workloads reach no other workload");
+                }
+                format!("with --undeclared deny {}", e.join(" and "))
             }
             Undeclared::Namespace => {
                 let scope = if self.key.compose {
-                    "the project's services"
+                    "the project"
                 } else {
-                    "the pods of the namespace"
+                    "the namespace"
                 };
-                format!("--undeclared namespace opens those ports to {scope}, and lets those workloads reach the namespace's Service ports that admit them (rules whose reason starts with `undeclared:`)")
+                format!("--undeclared namespace allows {them} within {scope} (rules whose reason starts with `undeclared:`)")
             }
-            Undeclared::Cluster => "--undeclared cluster opens those ports to the pods of every namespace, and lets those workloads reach every Service port that admits them (rules whose reason starts with `undeclared:`)".to_owned(),
+            Undeclared::Cluster => format!("--undeclared cluster allows {them} across every namespace (rules whose reason starts with `undeclared:`)"),
         };
         let closed = if self.closed.is_empty() || mode == Undeclared::Deny {
             String::new()
@@ -152,13 +168,19 @@ impl App {
                 self.closed.iter().cloned().collect::<Vec<_>>().join(", ")
             )
         };
-        let fix = if self.key.compose {
-            "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; then use --undeclared deny"
+        let fix = match (self.key.compose, mode) {
+            (true, Undeclared::Deny) => "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; or use --undeclared namespace",
+            (true, _) => "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; then use --undeclared deny",
+            (false, Undeclared::Deny) => "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); or use --undeclared namespace",
+            (false, _) => "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); then use --undeclared deny",
+        };
+        let lead = if mode == Undeclared::Deny {
+            "To keep the application working"
         } else {
-            "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); then use --undeclared deny"
+            "To make the policies exact"
         };
         format!(
-            "{}: {}; {effect}{closed}. To make the policies exact, {fix}",
+            "{}: {}; {effect}{closed}. {lead}, {fix}",
             self.key,
             parts.join("; ")
         )
@@ -357,6 +379,12 @@ impl Planner<'_> {
                 continue;
             }
             let key = app_key(w);
+            let hidden = open
+                .iter()
+                .any(|b| b.workload != u && app_key(&model.workloads[b.workload]) == key);
+            if !hidden {
+                continue;
+            }
             let scope: Vec<&Backed> = backed
                 .iter()
                 .filter(|b| b.workload != u)
@@ -370,9 +398,6 @@ impl Planner<'_> {
                 })
                 .filter(|b| !key.compose || shares_network(w, &model.workloads[b.workload]))
                 .collect();
-            if scope.is_empty() {
-                continue;
-            }
             entry(&mut apps, w, &w.at).workloads.push(w.id.clone());
             if mode == Undeclared::Deny {
                 continue;
