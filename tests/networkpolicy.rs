@@ -17,9 +17,7 @@ use cinch::intent::{Model, WorkloadKind};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use common::{cinch, corpus, settings};
-use nca::{
-    cluster, compose_pods, nca, nca_edges, nca_workload_edges, run_nca, workload_docs,
-};
+use nca::{cluster, compose_pods, nca, nca_edges, nca_workload_edges, run_nca, workload_docs};
 use reach::{Edge, Evaluator, Pod};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -590,7 +588,7 @@ fn nca_connectivity_matches_expected_edges() {
                 w.namespace.clone()
             });
         }
-        for f in common::files_under(&case) {
+        for f in common::files_under(case) {
             if f.extension().is_some_and(|e| e == "yaml") && !f.ends_with("compose.yaml") {
                 workloads.push_str(&workload_docs(&std::fs::read_to_string(&f).unwrap()));
             }
@@ -902,7 +900,12 @@ impl App {
             self.name
         );
         assert_eq!(
-            self.scored(nca_workload_edges(&nca, &cinch_text, &pods_yaml, &self.pods)),
+            self.scored(nca_workload_edges(
+                &nca,
+                &cinch_text,
+                &pods_yaml,
+                &self.pods
+            )),
             full.cinch,
             "{}: nca and the evaluator disagree on cinch's policies",
             self.name
@@ -1137,10 +1140,17 @@ fn ground_truth_kube_prometheus() {
     // What cinch's policies admit from anyone: only the adapter's APIService port; the
     // rest of its ingress edges lead to pods it writes no policy for (host networking, the
     // operator's pods), which the evaluator counts as open.
-    let unpoliced = ["monitoring/node-exporter", "monitoring/prometheus-k8s", "monitoring/alertmanager-main"];
+    let unpoliced = [
+        "monitoring/node-exporter",
+        "monitoring/prometheus-k8s",
+        "monitoring/alertmanager-main",
+    ];
     assert!(
-        ingress.cinch.iter().all(|e| unpoliced.contains(&e.1.as_str())
-            || (e.1 == "monitoring/prometheus-adapter" && e.2 == "TCP 6443")),
+        ingress
+            .cinch
+            .iter()
+            .all(|e| unpoliced.contains(&e.1.as_str())
+                || (e.1 == "monitoring/prometheus-adapter" && e.2 == "TCP 6443")),
         "{:?}",
         ingress.cinch
     );

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cinch::backend::networkpolicy::{DEFAULT_COMPOSE_LABEL, Options, Undeclared};
-use cinch::intent::{Model, Protocol, WorkloadKind};
+use cinch::intent::{Model, WorkloadKind};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use common::{corpus, generate_policies};
@@ -64,7 +64,9 @@ fn cases() -> Vec<AppCase> {
         },
     ];
     let Some(corpus) = corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus is not beside the checkout; corpus applications not measured");
+        eprintln!(
+            "SKIPPED: ../shared/corpus is not beside the checkout; corpus applications not measured"
+        );
         return out;
     };
     let files = |dir: &str, suffix: &str| -> Vec<PathBuf> {
@@ -76,14 +78,24 @@ fn cases() -> Vec<AppCase> {
     out.extend([
         AppCase {
             name: "microservices-demo",
-            inputs: vec![corpus.join("GoogleCloudPlatform__microservices-demo/release/kubernetes-manifests.yaml")],
+            inputs: vec![
+                corpus.join(
+                    "GoogleCloudPlatform__microservices-demo/release/kubernetes-manifests.yaml",
+                ),
+            ],
             edges: None,
             hand: files(
                 "GoogleCloudPlatform__microservices-demo/kustomize/components/network-policies",
                 ".yaml",
             )
             .into_iter()
-            .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("network-policy-"))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("network-policy-")
+            })
             .collect(),
         },
         AppCase {
@@ -102,7 +114,10 @@ fn cases() -> Vec<AppCase> {
             name: "kube-prometheus",
             inputs: vec![corpus.join("prometheus-operator__kube-prometheus/manifests")],
             edges: Some(ground("kube-prometheus").join("edges.tsv")),
-            hand: files("prometheus-operator__kube-prometheus/manifests", "-networkPolicy.yaml"),
+            hand: files(
+                "prometheus-operator__kube-prometheus/manifests",
+                "-networkPolicy.yaml",
+            ),
         },
     ]);
     out
@@ -187,16 +202,29 @@ impl Run {
                 for t in s.targets.iter().filter_map(|t| self.model.workload(t)) {
                     for p in sp.container_ports(t) {
                         let proto = sp.protocol.name().to_uppercase();
-                        out.insert((t.id.clone(), format!("{proto} {p}"), format!("{}:{}", s.name, sp.port)));
+                        out.insert((
+                            t.id.clone(),
+                            format!("{proto} {p}"),
+                            format!("{}:{}", s.name, sp.port),
+                        ));
                     }
                 }
             }
         }
-        for w in self.model.workloads.iter().filter(|w| w.kind == WorkloadKind::ComposeService) {
+        for w in self
+            .model
+            .workloads
+            .iter()
+            .filter(|w| w.kind == WorkloadKind::ComposeService)
+        {
             for l in w.containers.iter().flat_map(|c| &c.listens) {
                 if l.published.is_empty() {
                     let proto = l.protocol.name().to_uppercase();
-                    out.insert((w.id.clone(), format!("{proto} {}", l.port), format!("{}:{}", w.name, l.port)));
+                    out.insert((
+                        w.id.clone(),
+                        format!("{proto} {}", l.port),
+                        format!("{}:{}", w.name, l.port),
+                    ));
                 }
             }
         }
@@ -301,7 +329,11 @@ fn documented(path: &Path) -> BTreeSet<Edge> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            assert!(f.len() >= 3, "{}: `{l}` is not FROM<TAB>TO<TAB>PORT<TAB>WHY", path.display());
+            assert!(
+                f.len() >= 3,
+                "{}: `{l}` is not FROM<TAB>TO<TAB>PORT<TAB>WHY",
+                path.display()
+            );
             (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
         })
         .collect()
@@ -332,10 +364,16 @@ fn documented_edges() {
             // destinations declare: the data cannot silently miss.
             for (from, to, port) in &docs {
                 let dst = r.pods.iter().find(|p| &p.id == to);
-                assert!(r.pods.iter().any(|p| &p.id == from), "{}: no workload {from}", case.name);
+                assert!(
+                    r.pods.iter().any(|p| &p.id == from),
+                    "{}: no workload {from}",
+                    case.name
+                );
                 let dst = dst.unwrap_or_else(|| panic!("{}: no workload {to}", case.name));
                 assert!(
-                    dst.ports.iter().any(|(proto, p, _)| format!("{proto} {p}") == *port),
+                    dst.ports
+                        .iter()
+                        .any(|(proto, p, _)| format!("{proto} {p}") == *port),
                     "{}: {to} declares no {port}: {:?}",
                     case.name,
                     dst.ports
@@ -411,6 +449,3 @@ fn documented_edges() {
     eprintln!("{table}");
     assert!(measured >= 2, "no application measured");
 }
-
-#[allow(dead_code)]
-fn _protocol(_: Protocol) {}

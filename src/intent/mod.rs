@@ -35,8 +35,8 @@ pub use provenance::{Fact, Location, Overridden, Provenance, layer};
 pub use source::{Manifest, ManifestFormat, PathSegment, SourceRef, Syntax, pointer_mut};
 pub use user::User;
 pub use workload::{
-    Admit, AdmitFrom, HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference, ReferenceKind,
-    Workload, WorkloadKind,
+    Admit, AdmitFrom, HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference,
+    ReferenceKind, Workload, WorkloadKind,
 };
 
 use serde::Serialize;

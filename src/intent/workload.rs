@@ -208,13 +208,17 @@ pub struct Admit {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AdmitFrom {
     /// Every pod of this namespace.
-    Namespace { name: String },
+    Namespace {
+        name: String,
+    },
     /// Every pod of every namespace.
     AllNamespaces,
     /// Any source (the API server, whose address no pod selector matches, or a rule that
     /// names no source).
     Anywhere,
-    Cidr { cidr: String },
+    Cidr {
+        cidr: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

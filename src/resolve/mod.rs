@@ -272,10 +272,12 @@ fn explicit_references(model: &mut Model) {
         .filter(|w| w.kind != WorkloadKind::Dockerfile)
     {
         let own = w.explicit.egress.iter().map(|e| (None, e));
-        let per_container = w
-            .containers
-            .iter()
-            .flat_map(|c| c.explicit.egress.iter().map(move |e| (Some(c.name.clone()), e)));
+        let per_container = w.containers.iter().flat_map(|c| {
+            c.explicit
+                .egress
+                .iter()
+                .map(move |e| (Some(c.name.clone()), e))
+        });
         let refs: Vec<Reference> = own
             .chain(per_container)
             .filter(|(_, e)| e.value.cidr.is_none())

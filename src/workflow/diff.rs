@@ -201,7 +201,9 @@ impl DiffReport {
             "{}**{w} widening**{} and {n} narrowing change(s).\n",
             if w > 0 { "⚠️ " } else { "" },
             if u > 0 {
-                format!(" ({u} of them undeclared intent, marked _undeclared_: allowed because no manifest says who connects; see `--undeclared`)")
+                format!(
+                    " ({u} of them undeclared intent, marked _undeclared_: allowed because no manifest says who connects; see `--undeclared`)"
+                )
             } else {
                 String::new()
             }

@@ -78,7 +78,12 @@ pub fn yaml_doc(v: serde_json::Value) -> String {
     format!("---\n{}", serde_norway::to_string(&v).unwrap())
 }
 
-pub fn deployment(ns: &str, name: &str, labels: serde_json::Value, ports: serde_json::Value) -> String {
+pub fn deployment(
+    ns: &str,
+    name: &str,
+    labels: serde_json::Value,
+    ports: serde_json::Value,
+) -> String {
     yaml_doc(serde_json::json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": ns},
@@ -182,7 +187,12 @@ pub fn conn_text(conns: &str) -> String {
 
 /// nca's pod-to-pod edges, expanded over each destination's declared ports (the
 /// evaluator's universe).
-pub fn nca_workload_edges(nca: &Path, policies: &str, pods_yaml: &str, pods: &[Pod]) -> BTreeSet<Edge> {
+pub fn nca_workload_edges(
+    nca: &Path,
+    policies: &str,
+    pods_yaml: &str,
+    pods: &[Pod],
+) -> BTreeSet<Edge> {
     let tmp = tempfile::tempdir().unwrap();
     let (pol, pod_dir) = (tmp.path().join("policies"), tmp.path().join("pods"));
     std::fs::create_dir_all(&pol).unwrap();
@@ -238,7 +248,6 @@ pub fn nca_workload_edges(nca: &Path, policies: &str, pods_yaml: &str, pods: &[P
     edges
 }
 
-
 /// Every workload of a model as the pods nca sees: a Deployment per workload, in its
 /// namespace (Compose services in `default`, where kompose's output would be applied), with
 /// the labels its policies select it by and every port it declares (with its name).
@@ -278,11 +287,18 @@ fn pods_of(
             let ports: Vec<serde_json::Value> = ports
                 .into_iter()
                 .map(|(port, proto, name)| match name {
-                    Some(n) => serde_json::json!({"containerPort": port, "protocol": proto, "name": n}),
+                    Some(n) => {
+                        serde_json::json!({"containerPort": port, "protocol": proto, "name": n})
+                    }
                     None => serde_json::json!({"containerPort": port, "protocol": proto}),
                 })
                 .collect();
-            deployment(ns, &w.name, serde_json::json!(labels), serde_json::json!(ports))
+            deployment(
+                ns,
+                &w.name,
+                serde_json::json!(labels),
+                serde_json::json!(ports),
+            )
         })
         .collect()
 }

@@ -20,6 +20,7 @@
 //!   undeclared workload may reach every Service-backed port of its namespace whose policy
 //!   admits it (the undeclared ones, published ones, pods without a policy of their own);
 //! - `cluster`: the same, with every namespace (`namespaceSelector: {}`) as peers.
+//!
 //! Each such rule's reason starts with `undeclared:` and names the Service port; one warning
 //! per application (namespace or Compose project) names the ports and workloads and how to
 //! declare them, in every mode. A declared port stays exact: an undeclared workload is not
@@ -117,9 +118,18 @@ impl App {
         if !services.is_empty() {
             let list: Vec<String> = services
                 .iter()
-                .map(|(s, ws)| format!("{s} ({})", ws.iter().copied().collect::<Vec<_>>().join(", ")))
+                .map(|(s, ws)| {
+                    format!(
+                        "{s} ({})",
+                        ws.iter().copied().collect::<Vec<_>>().join(", ")
+                    )
+                })
                 .collect();
-            let whom = if self.key.compose { "service" } else { "workload" };
+            let whom = if self.key.compose {
+                "service"
+            } else {
+                "workload"
+            };
             parts.push(format!(
                 "no {whom} is declared to reach {} port(s): {}",
                 list.len(),
@@ -156,9 +166,13 @@ impl App {
                 } else {
                     "the namespace"
                 };
-                format!("--undeclared namespace allows {them} within {scope} (rules whose reason starts with `undeclared:`)")
+                format!(
+                    "--undeclared namespace allows {them} within {scope} (rules whose reason starts with `undeclared:`)"
+                )
             }
-            Undeclared::Cluster => format!("--undeclared cluster allows {them} across every namespace (rules whose reason starts with `undeclared:`)"),
+            Undeclared::Cluster => format!(
+                "--undeclared cluster allows {them} across every namespace (rules whose reason starts with `undeclared:`)"
+            ),
         };
         let closed = if self.closed.is_empty() || mode == Undeclared::Deny {
             String::new()
@@ -169,10 +183,18 @@ impl App {
             )
         };
         let fix = match (self.key.compose, mode) {
-            (true, Undeclared::Deny) => "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; or use --undeclared namespace",
-            (true, _) => "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; then use --undeclared deny",
-            (false, Undeclared::Deny) => "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); or use --undeclared namespace",
-            (false, _) => "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); then use --undeclared deny",
+            (true, Undeclared::Deny) => {
+                "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; or use --undeclared namespace"
+            }
+            (true, _) => {
+                "declare who calls whom: `depends_on`, a reference in `environment`/`command` (`API_URL: http://api:9000`), or `x-cinch: {egress: [api:9000]}`; then use --undeclared deny"
+            }
+            (false, Undeclared::Deny) => {
+                "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); or use --undeclared namespace"
+            }
+            (false, _) => {
+                "declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`), the annotation `cinch.dev/egress: details:9080`, or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService); then use --undeclared deny"
+            }
         };
         let lead = if mode == Undeclared::Deny {
             "To keep the application working"
@@ -290,7 +312,9 @@ impl Planner<'_> {
             Endpoint::Namespace(None) => same,
             Endpoint::Namespace(Some(ns)) => uw.kind.is_kubernetes() && &uw.namespace == ns,
             Endpoint::Workload {
-                namespace, labels: l, ..
+                namespace,
+                labels: l,
+                ..
             } => {
                 let ns_ok = match namespace {
                     None => same,
@@ -372,9 +396,11 @@ impl Planner<'_> {
             if !self.policied(u) || w.kind == WorkloadKind::Dockerfile {
                 continue;
             }
-            let declares = w.network.peers.iter().any(|p| {
-                matches!(p.target, crate::intent::PeerTarget::Workload { .. })
-            });
+            let declares = w
+                .network
+                .peers
+                .iter()
+                .any(|p| matches!(p.target, crate::intent::PeerTarget::Workload { .. }));
             if declares {
                 continue;
             }
@@ -426,7 +452,10 @@ impl Planner<'_> {
                     format!("Service {}", b.service)
                 };
                 let r = Reason {
-                    why: format!("{PREFIX}{} declares no connection; it may reach {svc}", w.id),
+                    why: format!(
+                        "{PREFIX}{} declares no connection; it may reach {svc}",
+                        w.id
+                    ),
                     at: b.at.clone(),
                 };
                 self.allow(u, false, e, PortKey::One(b.protocol, b.port), r);

@@ -37,7 +37,10 @@ pub fn findings(model: &Model) -> BTreeMap<String, Vec<Finding>> {
             };
             push(
                 &w.id,
-                format!("no workload is declared to reach {what} ({} port {})", b.protocol, b.port),
+                format!(
+                    "no workload is declared to reach {what} ({} port {})",
+                    b.protocol, b.port
+                ),
                 &b.at,
             );
         }
@@ -45,7 +48,10 @@ pub fn findings(model: &Model) -> BTreeMap<String, Vec<Finding>> {
             if let Some(w) = model.workload(id) {
                 push(
                     &w.id,
-                    format!("declares no connection to another workload, while its {} has Service ports", app.key),
+                    format!(
+                        "declares no connection to another workload, while its {} has Service ports",
+                        app.key
+                    ),
                     &w.at,
                 );
             }

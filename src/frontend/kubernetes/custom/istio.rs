@@ -171,7 +171,10 @@ fn targets(
     if !refs.is_empty() {
         let mut out = Vec::new();
         for (r, l) in refs {
-            let core = r.group.as_deref().is_none_or(|g| g.is_empty() || g == "core");
+            let core = r
+                .group
+                .as_deref()
+                .is_none_or(|g| g.is_empty() || g == "core");
             if core && r.kind == "Service" {
                 out.push(GrantTarget::Service {
                     namespace: r.namespace.clone().unwrap_or_else(|| namespace.to_owned()),
@@ -214,7 +217,9 @@ fn principal(p: &str) -> GrantSource {
     if ns.is_empty() || ns.contains('*') || ns.contains('/') {
         GrantSource::AllNamespaces
     } else if sa.is_empty() || sa.contains('*') {
-        GrantSource::Namespace { name: ns.to_owned() }
+        GrantSource::Namespace {
+            name: ns.to_owned(),
+        }
     } else {
         GrantSource::ServiceAccount {
             namespace: ns.to_owned(),
@@ -304,7 +309,11 @@ fn ports(ctx: &mut Ctx<'_>, rule: &IstioRule, rl: &Loc<'_>) -> Option<Vec<GrantP
     let mut bad = false;
     for (t, to) in rule.to.iter().enumerate() {
         let ol = rl.key("to").idx(t).key("operation").key("ports");
-        let listed = to.operation.as_ref().map(|o| &o.ports).filter(|p| !p.is_empty());
+        let listed = to
+            .operation
+            .as_ref()
+            .map(|o| &o.ports)
+            .filter(|p| !p.is_empty());
         let Some(listed) = listed else {
             return Some(Vec::new());
         };

@@ -19,14 +19,16 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector as K8sLabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector as K8sLabelSelector, ObjectMeta,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Code;
 use crate::intent::{
-    Fragment, Grant, GrantFrom, GrantKind, GrantPort, GrantSource, GrantTarget,
-    MeshAuthentication, MeshServer,
+    Fragment, Grant, GrantFrom, GrantKind, GrantPort, GrantSource, GrantTarget, MeshAuthentication,
+    MeshServer,
 };
 use crate::yaml::Node;
 
@@ -133,7 +135,9 @@ pub(super) fn lower(
         }
         "MeshTLSAuthentication" => {
             if let Some(m) = decode::<LinkerdMeshTlsAuthentication>(ctx, kind, node, base) {
-                fragment.mesh_authentications.extend(mesh_tls(ctx, &m, root));
+                fragment
+                    .mesh_authentications
+                    .extend(mesh_tls(ctx, &m, root));
             }
         }
         _ => {
@@ -311,10 +315,11 @@ fn mesh_identity(id: &str) -> GrantSource {
     };
     match left.rsplit_once('.') {
         Some((sa, ns)) if !ns.contains('*') && !ns.is_empty() => {
-            if sa == "*" {
-                GrantSource::Namespace { name: ns.to_owned() }
-            } else if sa.contains('*') || sa.contains('.') || sa.is_empty() {
-                GrantSource::Namespace { name: ns.to_owned() }
+            // `*.<ns>` (or any wildcard in the account part) is the whole namespace.
+            if sa.is_empty() || sa.contains('*') || sa.contains('.') {
+                GrantSource::Namespace {
+                    name: ns.to_owned(),
+                }
             } else {
                 GrantSource::ServiceAccount {
                     namespace: ns.to_owned(),

@@ -48,9 +48,10 @@ pub(crate) fn lower(
     let root = Loc::root(node, base);
     let (group, version) = api.split_once('/').unwrap_or(("", api));
     match (group, kind) {
-        ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor" | "Prometheus" | "Alertmanager")
-            if version == "v1" =>
-        {
+        (
+            "monitoring.coreos.com",
+            "ServiceMonitor" | "PodMonitor" | "Prometheus" | "Alertmanager",
+        ) if version == "v1" => {
             monitoring::lower(ctx, kind, node, base, &root, fragment);
         }
         ("security.istio.io", "AuthorizationPolicy") if matches!(version, "v1" | "v1beta1") => {

@@ -15,15 +15,17 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector as K8sLabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector as K8sLabelSelector, ObjectMeta,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Code;
 use crate::intent::{
-    Container, ContainerRole, Fact, Fragment, Grant, GrantFrom, GrantKind, GrantPort,
-    GrantPortRef, GrantSource, GrantTarget, ImageRef, Listen, ListenOrigin, MonitorSelection,
-    Namespaces, Protocol, Provenance, Scraper, Workload, WorkloadKind,
+    Container, ContainerRole, Fact, Fragment, Grant, GrantFrom, GrantKind, GrantPort, GrantPortRef,
+    GrantSource, GrantTarget, ImageRef, Listen, ListenOrigin, MonitorSelection, Namespaces,
+    Protocol, Provenance, Scraper, Workload, WorkloadKind,
 };
 use crate::yaml::Node;
 
@@ -219,7 +221,11 @@ fn service_monitor(ctx: &mut Ctx<'_>, m: &PromServiceMonitor, root: &Loc<'_>) ->
                 container: false,
                 at: ctx.at(&el.key("port")),
             });
-        } else if let Some(p) = e.target_port.as_ref().and_then(|p| port_ref(p, true, ctx.at(&el.key("targetPort")))) {
+        } else if let Some(p) = e
+            .target_port
+            .as_ref()
+            .and_then(|p| port_ref(p, true, ctx.at(&el.key("targetPort"))))
+        {
             ports.push(p);
         } else {
             ctx.note(
@@ -408,7 +414,12 @@ fn prometheus(ctx: &mut Ctx<'_>, p: &PromPrometheus, root: &Loc<'_>, fragment: &
         &[("reloader-web", 8080, Protocol::Tcp)]
     };
     let containers = vec![
-        operator_container("prometheus", image(ctx, s.image.as_ref(), root), &prom_ports, &why),
+        operator_container(
+            "prometheus",
+            image(ctx, s.image.as_ref(), root),
+            &prom_ports,
+            &why,
+        ),
         operator_container("config-reloader", None, reloader, &why),
     ];
     let Some(w) = managed(
@@ -499,7 +510,12 @@ fn alertmanager(ctx: &mut Ctx<'_>, a: &PromAlertmanager, root: &Loc<'_>) -> Opti
         &[("reloader-web", 8080, Protocol::Tcp)]
     };
     let containers = vec![
-        operator_container("alertmanager", image(ctx, s.image.as_ref(), root), &am_ports, &why),
+        operator_container(
+            "alertmanager",
+            image(ctx, s.image.as_ref(), root),
+            &am_ports,
+            &why,
+        ),
         operator_container("config-reloader", None, reloader, &why),
     ];
     managed(
