@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::Backend;
-use crate::backend::networkpolicy::{DnsChoice, PeerSpec};
+use crate::backend::networkpolicy::{DnsChoice, PeerSpec, Undeclared};
 use crate::backend::seccomp::Arch;
 
 const EXAMPLES: &str = "\
@@ -130,6 +130,14 @@ pub struct ProfileArgs {
     /// (`networkpolicy/default-deny/<namespace>.yaml`).
     #[arg(long = "default-deny")]
     pub default_deny: bool,
+    /// NetworkPolicy: what undeclared intent allows — a Service port no workload is declared
+    /// to reach, and a workload that declares no connection at all (its callees are compiled
+    /// into its code). `namespace` (default): the port is open to the pods of its namespace
+    /// (Compose: its project) and such a workload may reach the namespace's Service ports,
+    /// each rule with an `undeclared:` reason and a warning; `cluster`: every namespace;
+    /// `deny`: nothing, exactly the declared connections (for complete manifests).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "namespace")]
+    pub undeclared: Undeclared,
     /// NetworkPolicy: the pod label that selects a Compose service's pods, with the service
     /// name as value (default: `io.kompose.service`, as `kompose convert` labels them).
     #[arg(long = "compose-label", value_name = "KEY", value_parser = parse_label_key)]

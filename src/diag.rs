@@ -76,6 +76,7 @@ codes! {
     Unsafe = "unsafe-value": "a manifest value cannot be written safely into a profile",
     Output = "output": "the output directory cannot be written as asked",
     NetworkPolicy = "network-policy": "a declared connection a NetworkPolicy cannot allow as declared (host name, host networking, no shared network, no pod labels)",
+    UndeclaredConnection = "undeclared-connection": "a Service port no workload is declared to reach, or a workload that declares no connection (what --undeclared allows for them)",
 }
 
 /// A finding about the user's input, with where it is.

@@ -386,6 +386,7 @@ fn backend_options(args: &ProfileArgs) -> Result<backend::Options> {
     np.ingress_from = args.ingress_from.clone();
     np.dns = backend::networkpolicy::Options::dns_from(&args.dns).map_err(Error::Usage)?;
     np.default_deny = args.default_deny;
+    np.undeclared = args.undeclared;
     if let Some(key) = &args.compose_label {
         np.compose_label = key.clone();
     }
@@ -540,12 +541,7 @@ fn graph(args: &GraphArgs, io: &mut Io<'_>) -> Result<u8> {
     let edges: Vec<workflow::diff::Edge> =
         workflow::facts::connections(&workflow::facts::read_tree(&tree))
             .into_iter()
-            .map(|(from, to, port)| workflow::diff::Edge {
-                from,
-                to,
-                port,
-                added: false,
-            })
+            .map(|c| workflow::diff::Edge::from_connection(c, false))
             .collect();
     let text = match args.format {
         GraphFormat::Mermaid => workflow::diff::mermaid(&edges),

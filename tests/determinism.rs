@@ -44,6 +44,10 @@ const FIXTURES: &[&str] = &[
     "testdata/kubernetes/references",
     "testdata/kubernetes/workloads",
     "testdata/kubernetes/list",
+    "testdata/networkpolicy/istio-bookinfo",
+    "testdata/networkpolicy/linkerd",
+    "testdata/networkpolicy/monitoring",
+    "testdata/ground-truth/sock-shop",
 ];
 
 const SEEDS: u64 = 6;

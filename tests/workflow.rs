@@ -255,3 +255,90 @@ fn graph_draws_the_allowed_connections() {
         dot.stdout
     );
 }
+
+/// Undeclared intent (issue 20) is told apart everywhere a rule is shown: `explain` lists it
+/// under its own heading, `graph` draws it dashed, `diff` tags and counts it, and `lint`
+/// reports it as `undeclared-connection`. With `--undeclared deny` none of it exists.
+#[test]
+fn undeclared_rules_are_marked_apart() {
+    let undeclared = "testdata/lint/undeclared-connection.yaml";
+    let declared = "testdata/lint/undeclared-connection.ok.yaml";
+
+    let run = cinch(&[
+        "explain",
+        "--backend",
+        "networkpolicy",
+        undeclared,
+        "lint/api",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (before, after) = run
+        .stdout
+        .split_once("undeclared intent")
+        .unwrap_or_else(|| panic!("no undeclared heading:\n{}", run.stdout));
+    assert!(!before.contains("undeclared:"), "{}", run.stdout);
+    assert!(
+        after.contains("because undeclared: no service names api:9000")
+            && after.contains("ingress from every pod of the namespace on TCP 9000"),
+        "{}",
+        run.stdout
+    );
+
+    let mermaid = cinch(&["graph", undeclared]);
+    assert!(
+        mermaid.stdout.contains("-.->|\"TCP 9000\"|") && !mermaid.stdout.contains("-->|"),
+        "every edge is undeclared, so dashed:\n{}",
+        mermaid.stdout
+    );
+    let dot = cinch(&["graph", "--format", "dot", undeclared]);
+    assert!(
+        dot.stdout
+            .contains("\"lint/web\" -> \"lint/api\" [label=\"TCP 9000\" style=dashed]"),
+        "{}",
+        dot.stdout
+    );
+    let solid = cinch(&["graph", "--format", "dot", declared]);
+    assert!(
+        solid
+            .stdout
+            .contains("\"lint/web\" -> \"lint/api\" [label=\"TCP 9000\"]"),
+        "a declared edge is solid:\n{}",
+        solid.stdout
+    );
+    let deny = cinch(&["graph", "--undeclared", "deny", undeclared]);
+    assert!(!deny.stdout.contains("TCP 9000"), "{}", deny.stdout);
+
+    let text = cinch(&["diff", declared, undeclared]);
+    assert!(
+        text.stdout
+            .contains("1 widening (1 of them undeclared intent)")
+            && text.stdout.contains(
+                "+ ingress from every pod of the namespace on TCP 9000  [widens, undeclared]"
+            )
+            && text
+                .stdout
+                .contains("- ingress from lint/web on TCP 9000  [narrows]\n"),
+        "{}",
+        text.stdout
+    );
+    let json = cinch(&["diff", "--format", "json", declared, undeclared]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let marked: Vec<_> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["undeclared"] == true)
+        .map(|c| c["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        marked,
+        ["ingress from every pod of the namespace on TCP 9000"]
+    );
+
+    let lint = cinch(&["lint", "--deny", "undeclared-connection", undeclared]);
+    assert_eq!(lint.code, 1, "{}", lint.stdout);
+    assert_eq!(
+        cinch(&["lint", "--deny", "undeclared-connection", declared]).code,
+        0
+    );
+}

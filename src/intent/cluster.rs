@@ -19,6 +19,9 @@ pub struct Service {
     pub service_type: String,
     /// Empty for a Service without selector (its endpoints are managed elsewhere).
     pub selector: BTreeMap<String, String>,
+    /// The Service's own labels (what a ServiceMonitor selects it by).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     pub ports: Vec<ServicePort>,
     /// `spec.externalName` for `ExternalName` Services.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,6 +43,31 @@ pub struct ServicePort {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_port: Option<u16>,
     pub at: Provenance,
+}
+
+impl ServicePort {
+    /// The container ports this Service port reaches in workload `w`: `targetPort` as a
+    /// number, or the ports a container of `w` declares under that name with the same
+    /// protocol (the endpoints controller's `FindPort`); empty when the name is not there.
+    pub fn container_ports(&self, w: &super::Workload) -> Vec<u16> {
+        match &self.target {
+            TargetPort::Number(n) => vec![*n],
+            TargetPort::Name(name) => {
+                let mut v: Vec<u16> = w
+                    .containers
+                    .iter()
+                    .flat_map(|c| &c.listens)
+                    .filter(|l| {
+                        l.name.as_deref() == Some(name.as_str()) && l.protocol == self.protocol
+                    })
+                    .map(|l| l.port)
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -9,6 +9,7 @@ mod capability;
 mod cluster;
 mod container;
 mod explicit;
+mod grant;
 mod image;
 mod provenance;
 mod source;
@@ -25,13 +26,17 @@ pub use container::{
     Publish,
 };
 pub use explicit::{Allow, Egress, Explicit, ExtraSyscall};
+pub use grant::{
+    Grant, GrantFrom, GrantKind, GrantPort, GrantPortRef, GrantSource, GrantTarget, LabelSelector,
+    MeshAuthentication, MeshServer, MonitorSelection, Namespaces, Operator, Requirement, Scraper,
+};
 pub use image::{ImageRef, Runtime};
 pub use provenance::{Fact, Location, Overridden, Provenance, layer};
 pub use source::{Manifest, ManifestFormat, PathSegment, SourceRef, Syntax, pointer_mut};
 pub use user::User;
 pub use workload::{
-    HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference, ReferenceKind,
-    Workload, WorkloadKind,
+    Admit, AdmitFrom, HostNamespaces, Network, NetworkMode, Note, Peer, PeerTarget, Reference,
+    ReferenceKind, Workload, WorkloadKind,
 };
 
 use serde::Serialize;
@@ -50,6 +55,18 @@ pub struct Model {
     /// ConfigMaps, used to resolve references; not printed (their values are in `env`).
     #[serde(skip)]
     pub config_maps: Vec<ConfigMap>,
+    /// Connection intent read from custom resources (ServiceMonitor, authorization
+    /// policies, APIService), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    /// Prometheus pods and the monitors they select, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scrapers: Vec<Scraper>,
+    /// Mesh servers and authentications that authorization policies name, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mesh_servers: Vec<MeshServer>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mesh_authentications: Vec<MeshAuthentication>,
     /// The source documents, sorted by file; only when `frontend::Options::keep_documents`
     /// asked for them (wiring). Not printed.
     #[serde(skip)]
@@ -72,6 +89,10 @@ pub struct Fragment {
     pub services: Vec<Service>,
     pub routes: Vec<Route>,
     pub config_maps: Vec<ConfigMap>,
+    pub grants: Vec<Grant>,
+    pub scrapers: Vec<Scraper>,
+    pub mesh_servers: Vec<MeshServer>,
+    pub mesh_authentications: Vec<MeshAuthentication>,
     pub manifests: Vec<Manifest>,
 }
 
@@ -81,6 +102,10 @@ impl Fragment {
         self.services.extend(other.services);
         self.routes.extend(other.routes);
         self.config_maps.extend(other.config_maps);
+        self.grants.extend(other.grants);
+        self.scrapers.extend(other.scrapers);
+        self.mesh_servers.extend(other.mesh_servers);
+        self.mesh_authentications.extend(other.mesh_authentications);
         self.manifests.extend(other.manifests);
     }
 }

@@ -109,12 +109,15 @@ impl Provenance {
         }
     }
 
-    /// Add a place the value passed through.
+    /// Add a place the value passed through (a place already cited is not repeated).
     pub fn via(mut self, loc: &Provenance) -> Self {
         if let (Provenance::Manifest(mine), Provenance::Manifest(theirs)) = (&mut self, loc) {
             let mine = Arc::make_mut(mine);
-            mine.via.push(theirs.at.clone());
-            mine.via.extend(theirs.via.iter().cloned());
+            for l in std::iter::once(&theirs.at).chain(&theirs.via) {
+                if *l != mine.at && !mine.via.contains(l) {
+                    mine.via.push(l.clone());
+                }
+            }
         }
         self
     }

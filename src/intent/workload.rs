@@ -23,6 +23,15 @@ pub struct Workload {
     /// cinch defines (`io.kompose.service: <service>`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Kubernetes `serviceAccountName`, when the pod names one (`default` otherwise): the
+    /// identity mesh authorization policies name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<Fact<String>>,
+    /// Pods an operator makes from a custom resource (a Prometheus, an Alertmanager): their
+    /// containers are the operator's, so cinch writes no profile for them, but they are
+    /// peers (they scrape, they are called) and Services select them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<Fact<String>>,
     pub containers: Vec<Container>,
     pub host: HostNamespaces,
     pub network: Network,
@@ -81,6 +90,10 @@ pub struct Network {
     /// What the references resolved to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<Peer>,
+    /// Sources that are not workloads of the inputs, allowed in by a custom resource (a
+    /// namespace, the API server, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admits: Vec<Admit>,
 }
 
 impl Default for Network {
@@ -93,6 +106,7 @@ impl Default for Network {
             networks: BTreeMap::new(),
             references: Vec::new(),
             peers: Vec::new(),
+            admits: Vec::new(),
         }
     }
 }
@@ -156,6 +170,10 @@ pub struct Peer {
     pub port: Option<u16>,
     pub protocol: Protocol,
     pub at: Provenance,
+    /// The custom resource that declares the connection (`ServiceMonitor monitoring/grafana`),
+    /// when it is not a reference in the workload's own manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -169,6 +187,37 @@ pub enum PeerTarget {
         host: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         cidr: Option<String>,
+    },
+}
+
+/// A connection into this workload from something that is not a workload of the inputs,
+/// as a custom resource declares it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Admit {
+    pub from: AdmitFrom,
+    /// The container port; `None`: every port the workload declares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    pub protocol: Protocol,
+    /// Our words: `APIService v1beta1.metrics.k8s.io: the API server calls it`.
+    pub why: String,
+    pub at: Provenance,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AdmitFrom {
+    /// Every pod of this namespace.
+    Namespace {
+        name: String,
+    },
+    /// Every pod of every namespace.
+    AllNamespaces,
+    /// Any source (the API server, whose address no pod selector matches, or a rule that
+    /// names no source).
+    Anywhere,
+    Cidr {
+        cidr: String,
     },
 }
 
@@ -204,6 +253,8 @@ impl Workload {
             namespace,
             at,
             labels: BTreeMap::new(),
+            service_account: None,
+            managed_by: None,
             containers: Vec::new(),
             host: HostNamespaces::default(),
             network: Network::default(),
@@ -215,6 +266,12 @@ impl Workload {
 
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// Whether cinch writes seccomp and AppArmor profiles for its containers: not for pods
+    /// an operator makes from a custom resource (their containers are the operator's).
+    pub fn confinable(&self) -> bool {
+        self.managed_by.is_none()
     }
 
     pub fn privileged(&self) -> bool {

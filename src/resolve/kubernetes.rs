@@ -230,30 +230,16 @@ fn reference_from(
     }
 }
 
-/// The container ports a Service port reaches in workload `w`; empty when a named
-/// targetPort is not declared there.
-fn container_ports(w: &Workload, sp: &ServicePort) -> Vec<u16> {
-    match &sp.target {
-        TargetPort::Number(n) => vec![*n],
-        TargetPort::Name(name) => {
-            let mut v: Vec<u16> = w
-                .containers
-                .iter()
-                .flat_map(|c| &c.listens)
-                .filter(|l| l.name.as_deref() == Some(name.as_str()) && l.protocol == sp.protocol)
-                .map(|l| l.port)
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        }
-    }
+/// The container ports a Service port reaches in workload `w` (see
+/// [`ServicePort::container_ports`]).
+pub(super) fn container_ports(w: &Workload, sp: &ServicePort) -> Vec<u16> {
+    sp.container_ports(w)
 }
 
 /// The listen of `w` on (port, protocol); when no container declares it, an inferred one on
 /// the only main container (a Service's targetPort says the pod listens there). `None` when
 /// the pod has several main containers and none declares the port.
-fn listen_mut<'w>(
+pub(super) fn listen_mut<'w>(
     w: &'w mut Workload,
     port: u16,
     protocol: Protocol,
@@ -472,6 +458,7 @@ fn peers(model: &mut Model) {
                     port,
                     protocol: Protocol::Tcp,
                     at: r.at.clone().via(&s.at),
+                    by: None,
                 }),
                 Some(s) => {
                     if s.targets.is_empty() {
@@ -501,6 +488,7 @@ fn peers(model: &mut Model) {
                                     port: Some(p),
                                     protocol: sp.protocol,
                                     at: r.at.clone().via(&sp.at),
+                                    by: None,
                                 });
                             }
                         }
@@ -519,6 +507,7 @@ fn peers(model: &mut Model) {
                     port,
                     protocol: Protocol::Tcp,
                     at: r.at.clone(),
+                    by: None,
                 }),
                 // A bare word from a variable named like an address is only a guess; it is
                 // dropped quietly unless it names a Service (as for Compose).

@@ -12,6 +12,7 @@
 //! selected workload's container port, and NodePort/LoadBalancer Services and routes mark
 //! the listens they publish.
 
+mod grants;
 mod kubernetes;
 mod ports;
 
@@ -37,6 +38,10 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         services: all.services,
         routes: all.routes,
         config_maps: all.config_maps,
+        grants: all.grants,
+        scrapers: all.scrapers,
+        mesh_servers: all.mesh_servers,
+        mesh_authentications: all.mesh_authentications,
         manifests: all.manifests,
     };
     model.manifests.sort_by(|a, b| a.file.cmp(&b.file));
@@ -58,8 +63,10 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
     model
         .config_maps
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    explicit_references(&mut model);
     resolve_compose(&mut model);
     kubernetes::resolve(&mut model, diags);
+    grants::resolve(&mut model, diags);
     ports::infer(&mut model);
     explicit_egress(&mut model);
     for w in &mut model.workloads {
@@ -185,6 +192,7 @@ fn resolve_compose(model: &mut Model) {
                         port,
                         protocol: Protocol::Tcp,
                         at: r.at.clone(),
+                        by: None,
                     });
                 }
                 None if r.host.contains('.') || is_ip(&r.host) => peers.push(Peer {
@@ -195,6 +203,7 @@ fn resolve_compose(model: &mut Model) {
                     port,
                     protocol: Protocol::Tcp,
                     at: r.at.clone(),
+                    by: None,
                 }),
                 // A bare word from a variable named like an address (`REDIS_HOST: cache`)
                 // is only a guess; it is dropped quietly unless it names a service.
@@ -252,14 +261,54 @@ fn unresolved(r: &Reference) -> Note {
     }
 }
 
-/// Explicit egress (`x-cinch.egress`, `cinch.dev/egress`) becomes external peers.
+/// Explicit egress to a host name (`x-cinch: {egress: [details:9080]}`, `cinch.dev/egress`)
+/// is a reference like any other: it resolves to a service of the inputs when it names one
+/// (the way to declare a connection no manifest value shows), else to an external host.
+/// A lone Dockerfile has no peers to resolve against; its explicit egress stays external.
+fn explicit_references(model: &mut Model) {
+    for w in model
+        .workloads
+        .iter_mut()
+        .filter(|w| w.kind != WorkloadKind::Dockerfile)
+    {
+        let own = w.explicit.egress.iter().map(|e| (None, e));
+        let per_container = w.containers.iter().flat_map(|c| {
+            c.explicit
+                .egress
+                .iter()
+                .map(move |e| (Some(c.name.clone()), e))
+        });
+        let refs: Vec<Reference> = own
+            .chain(per_container)
+            .filter(|(_, e)| e.value.cidr.is_none())
+            .filter_map(|(container, e)| {
+                Some(Reference {
+                    host: e.value.host.clone()?,
+                    port: e.value.port,
+                    scheme: None,
+                    via: ReferenceKind::Explicit,
+                    container,
+                    at: e.at.clone(),
+                })
+            })
+            .collect();
+        w.network.references.extend(refs);
+        w.network.references.sort();
+        w.network.references.dedup();
+    }
+}
+
+/// Explicit egress to an address block (and, for a lone Dockerfile, to any host) becomes
+/// external peers; host names were resolved as references (`explicit_references`).
 fn explicit_egress(model: &mut Model) {
     for w in &mut model.workloads {
+        let lone = w.kind == WorkloadKind::Dockerfile;
         let mut sources: Vec<&crate::intent::Explicit> = vec![&w.explicit];
         sources.extend(w.containers.iter().map(|c| &c.explicit));
         let peers: Vec<Peer> = sources
             .into_iter()
             .flat_map(|e| e.egress.iter())
+            .filter(|e| lone || e.value.cidr.is_some())
             .map(|e| Peer {
                 target: PeerTarget::External {
                     host: e
@@ -273,6 +322,7 @@ fn explicit_egress(model: &mut Model) {
                 port: e.value.port,
                 protocol: e.value.protocol,
                 at: e.at.clone(),
+                by: None,
             })
             .collect();
         w.network.peers.extend(peers);

@@ -24,6 +24,9 @@ pub struct Change {
     pub file: String,
     pub added: bool,
     pub widening: bool,
+    /// The rule is there for undeclared intent only (`--undeclared`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undeclared: bool,
     pub rule: String,
     pub reasons: Vec<String>,
 }
@@ -43,6 +46,21 @@ pub struct Edge {
     pub to: String,
     pub port: String,
     pub added: bool,
+    /// Allowed for undeclared intent only (drawn dashed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undeclared: bool,
+}
+
+impl Edge {
+    pub fn from_connection(c: facts::Connection, added: bool) -> Edge {
+        Edge {
+            from: c.from,
+            to: c.to,
+            port: c.port,
+            added,
+            undeclared: c.undeclared,
+        }
+    }
 }
 
 impl DiffReport {
@@ -54,22 +72,28 @@ impl DiffReport {
         let w = self.changes.iter().filter(|c| c.widening).count();
         (w, self.changes.len() - w)
     }
+
+    /// Widening changes that are undeclared intent only.
+    fn undeclared_widening(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| c.widening && c.undeclared)
+            .count()
+    }
 }
 
 pub fn diff(old: &OutputTree, new: &OutputTree) -> DiffReport {
     let old = facts::read_tree(old);
     let new = facts::read_tree(new);
-    let before = facts::connections(&old);
+    let before: BTreeSet<(String, String, String)> = facts::connections(&old)
+        .into_iter()
+        .map(|c| (c.from, c.to, c.port))
+        .collect();
     let edges = facts::connections(&new)
         .into_iter()
-        .map(|(from, to, port)| {
-            let added = !before.contains(&(from.clone(), to.clone(), port.clone()));
-            Edge {
-                from,
-                to,
-                port,
-                added,
-            }
+        .map(|c| {
+            let added = !before.contains(&(c.from.clone(), c.to.clone(), c.port.clone()));
+            Edge::from_connection(c, added)
         })
         .collect();
     let empty = BTreeMap::new();
@@ -100,7 +124,13 @@ pub fn diff(old: &OutputTree, new: &OutputTree) -> DiffReport {
 fn change(file: &ProfileFile, key: &str, rule: &facts::Rule, added: bool) -> Change {
     let widening = added == (rule.effect == Effect::Allow);
     Change {
-        order: u8::from(!widening),
+        // Declared widenings first, then undeclared ones, then narrowing.
+        order: if widening {
+            u8::from(rule.undeclared)
+        } else {
+            2
+        },
+        undeclared: rule.undeclared,
         subject: file.subject.clone(),
         backend: file.backend,
         file: file.path.clone(),
@@ -119,7 +149,16 @@ impl DiffReport {
             out.push_str("cinch diff: no security-relevant change\n");
             return out;
         }
-        let _ = writeln!(out, "cinch diff: {w} widening, {n} narrowing change(s)");
+        let u = self.undeclared_widening();
+        let of_which = if u > 0 {
+            format!(" ({u} of them undeclared intent)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "cinch diff: {w} widening{of_which}, {n} narrowing change(s)"
+        );
         let mut last: Option<(&str, Backend)> = None;
         for c in &self.changes {
             if last != Some((c.subject.as_str(), c.backend)) {
@@ -127,7 +166,12 @@ impl DiffReport {
                 last = Some((&c.subject, c.backend));
             }
             let sign = if c.added { '+' } else { '-' };
-            let tag = if c.widening { "widens" } else { "narrows" };
+            let tag = match (c.widening, c.undeclared) {
+                (true, false) => "widens",
+                (true, true) => "widens, undeclared",
+                (false, false) => "narrows",
+                (false, true) => "narrows, undeclared",
+            };
             let _ = writeln!(out, "  {sign} {}  [{tag}]", c.rule);
             for r in &c.reasons {
                 let _ = writeln!(out, "      because {r}");
@@ -151,10 +195,18 @@ impl DiffReport {
             return out;
         }
         let (w, n) = self.counts();
+        let u = self.undeclared_widening();
         let _ = writeln!(
             out,
-            "{}**{w} widening** and {n} narrowing change(s).\n",
-            if w > 0 { "⚠️ " } else { "" }
+            "{}**{w} widening**{} and {n} narrowing change(s).\n",
+            if w > 0 { "⚠️ " } else { "" },
+            if u > 0 {
+                format!(
+                    " ({u} of them undeclared intent, marked _undeclared_: allowed because no manifest says who connects; see `--undeclared`)"
+                )
+            } else {
+                String::new()
+            }
         );
         out.push_str("| profile | backend | widens | narrows |\n|---|---|---:|---:|\n");
         let mut groups: BTreeMap<(&str, Backend), Vec<&Change>> = BTreeMap::new();
@@ -191,6 +243,9 @@ impl DiffReport {
             for c in cs.iter() {
                 let sign = if c.added { "➕" } else { "➖" };
                 let _ = write!(out, "- {sign} `{}`", c.rule.replace('`', "'"));
+                if c.undeclared {
+                    out.push_str(" _undeclared_");
+                }
                 if !c.reasons.is_empty() {
                     let _ = write!(out, " — {}", md_escape(&c.reasons.join("; ")));
                 }
@@ -209,12 +264,15 @@ impl DiffReport {
     }
 }
 
-/// Graphviz `digraph` of workload connections; added edges are red.
+/// Graphviz `digraph` of workload connections; added edges are red, undeclared ones dashed.
 pub fn dot(edges: &[Edge]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let mut out = String::from("digraph cinch {\n  rankdir=LR;\n  node [shape=box];\n");
     for e in edges {
-        let color = if e.added { " color=red" } else { "" };
+        let mut color = if e.added { " color=red" } else { "" }.to_owned();
+        if e.undeclared {
+            color.push_str(" style=dashed");
+        }
         let _ = writeln!(
             out,
             "  {} -> {} [label={}{color}];",
@@ -227,7 +285,8 @@ pub fn dot(edges: &[Edge]) -> String {
     out
 }
 
-/// Mermaid `graph LR` of workload connections; added edges are drawn thick and red.
+/// Mermaid `graph LR` of workload connections; added edges are drawn thick and red,
+/// undeclared ones dotted (`-.->`).
 pub fn mermaid(edges: &[Edge]) -> String {
     let mut ids: BTreeMap<&str, String> = BTreeMap::new();
     for e in edges {
@@ -242,9 +301,10 @@ pub fn mermaid(edges: &[Edge]) -> String {
     }
     let mut added = Vec::new();
     for (i, e) in edges.iter().enumerate() {
+        let arrow = if e.undeclared { "-.->" } else { "-->" };
         let _ = writeln!(
             out,
-            "  {} -->|\"{}\"| {}",
+            "  {} {arrow}|\"{}\"| {}",
             ids[e.from.as_str()],
             e.port.replace('"', "'"),
             ids[e.to.as_str()]

@@ -98,15 +98,12 @@ pub fn explain(model: &Model, tree: &OutputTree, q: &Query<'_>) -> Result<String
         }
     }
     if ours.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nno profile is generated for it{}",
-            if w.privileged() {
-                " (privileged: it runs unconfined)"
-            } else {
-                ""
-            }
-        );
+        let why = match &w.managed_by {
+            Some(m) => format!(" (its pods are made by {}: {})", m.value, m.at),
+            None if w.privileged() => " (privileged: it runs unconfined)".to_owned(),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "\nno profile is generated for it{why}");
     }
     for f in ours {
         let _ = writeln!(
@@ -129,7 +126,22 @@ pub fn explain(model: &Model, tree: &OutputTree, q: &Query<'_>) -> Result<String
                 by_reason.entry(reason.clone()).or_default().push(rule);
             }
         }
-        for (reason, rules) in by_reason {
+        // Declared reasons first; undeclared intent (`--undeclared`) apart, after them.
+        let prefix = crate::backend::networkpolicy::undeclared::PREFIX;
+        let (undeclared, declared): (Vec<_>, Vec<_>) = by_reason
+            .into_iter()
+            .partition(|(reason, _)| reason.starts_with(prefix));
+        for (reason, rules) in declared {
+            let _ = writeln!(out, "  because {reason}:");
+            let _ = writeln!(out, "    {}", rules.join(", "));
+        }
+        if !undeclared.is_empty() {
+            let _ = writeln!(
+                out,
+                "  undeclared intent (allowed by --undeclared because no manifest says who connects; declare it to make the policy exact):"
+            );
+        }
+        for (reason, rules) in undeclared {
             let _ = writeln!(out, "  because {reason}:");
             let _ = writeln!(out, "    {}", rules.join(", "));
         }

@@ -26,6 +26,20 @@ pub enum Effect {
 pub struct Rule {
     pub effect: Effect,
     pub reasons: BTreeSet<String>,
+    /// Every reason is undeclared intent (`--undeclared`, NetworkPolicy): allowed because
+    /// nothing declares who connects, not because something does.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undeclared: bool,
+}
+
+impl Rule {
+    fn new(effect: Effect) -> Rule {
+        Rule {
+            effect,
+            reasons: BTreeSet::new(),
+            undeclared: false,
+        }
+    }
 }
 
 /// One generated file, read back.
@@ -119,18 +133,14 @@ fn apparmor(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
                     let reason = mode_reason
                         .take()
                         .unwrap_or_else(|| "baseline: enforce mode (no --complain)".to_owned());
-                    rules.insert(
-                        format!("mode {mode}"),
-                        Rule {
-                            // Complain mode allows everything (it only logs).
-                            effect: if mode == "complain" {
-                                Effect::Allow
-                            } else {
-                                Effect::Deny
-                            },
-                            reasons: BTreeSet::from([reason]),
-                        },
-                    );
+                    // Complain mode allows everything (it only logs).
+                    let mut rule = Rule::new(if mode == "complain" {
+                        Effect::Allow
+                    } else {
+                        Effect::Deny
+                    });
+                    rule.reasons.insert(reason);
+                    rules.insert(format!("mode {mode}"), rule);
                 }
             }
             continue;
@@ -148,10 +158,7 @@ fn apparmor(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
             } else {
                 Effect::Allow
             };
-            let rule = rules.entry(key).or_insert_with(|| Rule {
-                effect,
-                reasons: BTreeSet::new(),
-            });
+            let rule = rules.entry(key).or_insert_with(|| Rule::new(effect));
             rule.reasons.extend(comments.iter().cloned());
         }
     }
@@ -183,13 +190,9 @@ fn seccomp(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
     let why = doc["comment"]
         .as_str()
         .and_then(|c| c.split_once("Default: ").map(|(_, d)| d.to_owned()));
-    rules.insert(
-        format!("default {default}"),
-        Rule {
-            effect: effect(default),
-            reasons: why.into_iter().collect(),
-        },
-    );
+    let mut rule = Rule::new(effect(default));
+    rule.reasons.extend(why);
+    rules.insert(format!("default {default}"), rule);
     for entry in doc["syscalls"].as_array().into_iter().flatten() {
         let action = entry["action"].as_str().unwrap_or("");
         let cond: Vec<String> = entry["args"]
@@ -229,10 +232,7 @@ fn seccomp(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)> {
         {
             let rule = rules
                 .entry(format!("{verb} {name}{suffix}"))
-                .or_insert_with(|| Rule {
-                    effect: effect(action),
-                    reasons: BTreeSet::new(),
-                });
+                .or_insert_with(|| Rule::new(effect(action)));
             if let Some(c) = entry["comment"].as_str() {
                 rule.reasons.insert(c.to_owned());
             }
@@ -284,10 +284,7 @@ fn networkpolicy(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)>
             for port in ports.split(", ") {
                 rules
                     .entry(format!("{dir} {word} {peer} on {port}"))
-                    .or_insert_with(|| Rule {
-                        effect: Effect::Allow,
-                        reasons: BTreeSet::new(),
-                    });
+                    .or_insert_with(|| Rule::new(Effect::Allow));
             }
             current = Some((dir, peer));
             continue;
@@ -300,25 +297,65 @@ fn networkpolicy(text: &str) -> Option<(Option<String>, BTreeMap<String, Rule>)>
             }
         }
     }
+    for rule in rules.values_mut() {
+        rule.undeclared = !rule.reasons.is_empty()
+            && rule
+                .reasons
+                .iter()
+                .all(|r| r.starts_with(crate::backend::networkpolicy::undeclared::PREFIX));
+    }
     subject.is_some().then_some((subject, rules))
 }
 
+/// A connection a NetworkPolicy allows, for the graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Connection {
+    pub from: String,
+    pub to: String,
+    pub port: String,
+    /// Allowed by `--undeclared` only (drawn dashed).
+    pub undeclared: bool,
+}
+
 /// Connections between workloads that the policies of `files` allow, for the graph: egress
-/// to a workload or an address, ingress from anywhere (`outside`). DNS is left out.
-pub fn connections(files: &BTreeMap<String, ProfileFile>) -> BTreeSet<(String, String, String)> {
+/// to a workload or an address; ingress from anywhere (`outside`), from every pod of a
+/// namespace (`pods of <namespace>`) or of every namespace (`pods of any namespace`). DNS
+/// is left out.
+pub fn connections(files: &BTreeMap<String, ProfileFile>) -> BTreeSet<Connection> {
     let mut out = BTreeSet::new();
     for f in files
         .values()
         .filter(|f| f.backend == Backend::Networkpolicy)
     {
-        for key in f.rules.keys() {
+        // `shop/api` (namespace or Compose project / name).
+        let own_ns = f.subject.split_once('/').map_or("", |(ns, _)| ns);
+        for (key, rule) in &f.rules {
+            let mut add = |from: String, to: String, port: &str| {
+                out.insert(Connection {
+                    from,
+                    to,
+                    port: port.to_owned(),
+                    undeclared: rule.undeclared,
+                });
+            };
             if let Some(rest) = key.strip_prefix("egress to ")
                 && let Some((peer, port)) = rest.rsplit_once(" on ")
                 && !peer.starts_with("DNS ")
             {
-                out.insert((f.subject.clone(), peer.to_owned(), port.to_owned()));
-            } else if let Some(port) = key.strip_prefix("ingress from anywhere on ") {
-                out.insert(("outside".to_owned(), f.subject.clone(), port.to_owned()));
+                add(f.subject.clone(), peer.to_owned(), port);
+            } else if let Some(rest) = key.strip_prefix("ingress from ")
+                && let Some((peer, port)) = rest.rsplit_once(" on ")
+            {
+                let from = match peer {
+                    "anywhere" => "outside".to_owned(),
+                    "every pod of the namespace" => format!("pods of {own_ns}"),
+                    "every pod of every namespace" => "pods of any namespace".to_owned(),
+                    other => match other.strip_prefix("every pod of namespace ") {
+                        Some(ns) => format!("pods of {ns}"),
+                        None => continue,
+                    },
+                };
+                add(from, f.subject.clone(), port);
             }
         }
     }
@@ -391,6 +428,7 @@ mod tests {
                 .reasons
                 .contains("name lookups (baseline: dns)")
         );
+        assert!(!f.rules.values().any(|r| r.undeclared));
         let files = BTreeMap::from([(f.path.clone(), f)]);
         assert!(connections(&files).is_empty(), "DNS is not drawn");
     }

@@ -212,3 +212,30 @@ pub fn workload_ids(model: &serde_json::Value) -> Vec<&str> {
         .map(|w| w["id"].as_str().expect("every workload has an id"))
         .collect()
 }
+
+/// The model and the NetworkPolicy files (path → text) of some inputs, and every
+/// diagnostic as the CLI prints them.
+pub fn generate_policies(
+    inputs: &[&str],
+    np: cinch::backend::networkpolicy::Options,
+) -> (cinch::intent::Model, BTreeMap<String, String>, String) {
+    let args = cinch::cli::InputArgs {
+        inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
+        ..Default::default()
+    };
+    let mut diags = cinch::diag::Diagnostics::new();
+    let model = cinch::load_model(&args, &BTreeMap::new(), &mut std::io::empty(), &mut diags);
+    let opts = cinch::backend::Options {
+        backends: [cinch::backend::Backend::Networkpolicy].into(),
+        networkpolicy: np,
+        ..Default::default()
+    };
+    let tree = cinch::render(&model, &opts, &mut diags);
+    let files = tree
+        .files
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v).expect("UTF-8 output")))
+        .collect();
+    let stderr: String = diags.sorted().iter().map(|d| format!("{d}\n")).collect();
+    (model, files, stderr)
+}

@@ -39,7 +39,7 @@ pub fn emit(
     diags: &mut Diagnostics,
 ) -> Result<()> {
     let renderer = Renderer::new()?;
-    for w in &model.workloads {
+    for w in model.workloads.iter().filter(|w| w.confinable()) {
         for c in &w.containers {
             let stem = naming.container(&w.id, &c.name);
             match build(w, c, stem, complain, diags) {

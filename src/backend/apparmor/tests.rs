@@ -130,6 +130,7 @@ fn network_rules_only_for_declared_traffic() {
         port: Some(53),
         protocol: Protocol::Udp,
         at: at(6, "x-cinch.egress[0]"),
+        by: None,
     });
     let p = profile(&w);
     assert!(has(&p, "network inet dgram"), "UDP peer");
@@ -144,6 +145,7 @@ fn network_rules_only_for_declared_traffic() {
         port: Some(5432),
         protocol: Protocol::Tcp,
         at: at(7, "services.web.depends_on.db"),
+        by: None,
     });
     let p = profile(&w);
     assert!(

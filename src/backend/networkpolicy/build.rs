@@ -94,6 +94,24 @@ fn peers(e: &Endpoint) -> Option<Vec<NetworkPolicyPeer>> {
             namespace_selector: namespace.as_deref().map(namespace_selector),
             pod_selector: Some(match_labels(labels)),
         },
+        // `podSelector: {}` alone: every pod of the policy's namespace.
+        Endpoint::Namespace(None) => NetworkPolicyPeer {
+            ip_block: None,
+            namespace_selector: None,
+            pod_selector: Some(LabelSelector::default()),
+        },
+        Endpoint::Namespace(Some(ns)) => NetworkPolicyPeer {
+            ip_block: None,
+            namespace_selector: Some(namespace_selector(ns)),
+            pod_selector: None,
+        },
+        // `namespaceSelector: {}` alone: every pod of every namespace (not addresses
+        // outside the cluster).
+        Endpoint::Cluster => NetworkPolicyPeer {
+            ip_block: None,
+            namespace_selector: Some(LabelSelector::default()),
+            pod_selector: None,
+        },
         Endpoint::Given(spec) => spec_peer(spec),
         Endpoint::Cidr(c) => NetworkPolicyPeer {
             ip_block: Some(IPBlock {
@@ -154,6 +172,9 @@ fn endpoint_text(e: &Endpoint) -> String {
     match e {
         Endpoint::Workload { id, labels, .. } => format!("{id} ({})", labels_text(labels)),
         Endpoint::Anywhere => "anywhere".to_owned(),
+        Endpoint::Namespace(None) => "every pod of the namespace".to_owned(),
+        Endpoint::Namespace(Some(ns)) => format!("every pod of namespace {ns}"),
+        Endpoint::Cluster => "every pod of every namespace".to_owned(),
         Endpoint::Given(spec) => format!("{spec} (--ingress-from)"),
         Endpoint::Cidr(c) => c.clone(),
         Endpoint::Dns(t) => format!("DNS {} ({})", t.name, t.peer),

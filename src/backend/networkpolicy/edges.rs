@@ -26,7 +26,7 @@ use super::labels;
 use super::plan::{Endpoint, Planner, PortKey, Reason, info, warn};
 
 /// Every port a workload declares, by (protocol, port).
-fn declared_ports(w: &Workload) -> BTreeSet<(Protocol, u16)> {
+pub(super) fn declared_ports(w: &Workload) -> BTreeSet<(Protocol, u16)> {
     w.containers
         .iter()
         .flat_map(|c| c.listen_ports())
@@ -118,7 +118,7 @@ impl Planner<'_> {
         }
     }
 
-    fn index(&self, id: &str) -> Option<usize> {
+    pub(super) fn index(&self, id: &str) -> Option<usize> {
         self.model
             .workloads
             .binary_search_by(|w| w.id.as_str().cmp(id))
@@ -251,7 +251,9 @@ impl Planner<'_> {
             labels,
         };
         let (src, dst) = (endpoint(sw, ssel), endpoint(tw, tsel));
-        let why = format!("{} connects to {}", s.id, t.id);
+        // A connection a custom resource declares says which one.
+        let by = p.by.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
+        let why = format!("{} connects to {}{by}", s.id, t.id);
         for (proto, n) in ports {
             let key = PortKey::One(proto, n);
             let r = Reason {

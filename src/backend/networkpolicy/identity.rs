@@ -92,6 +92,12 @@ pub fn skip(
             Some("a lone Dockerfile is not a pod; deploy it with Compose or Kubernetes".to_owned())
         }
         (Err(why), _) => Some(format!("{why}; a NetworkPolicy cannot confine it")),
+        // The operator's pods reach the API server (discovery, leader election), which no
+        // NetworkPolicy can name reliably; they are peers of the others' rules, not policed.
+        (Ok(_), Ok(_)) if w.managed_by.is_some() => Some(format!(
+            "its pods are made by {}; cinch selects them as peers of other policies but writes none for them",
+            w.managed_by.as_ref().map_or("", |m| m.value.as_str())
+        )),
         (Ok(o), _) if *o != i => Some(format!(
             "it shares the network namespace of {}; its connections are allowed in that workload's policy",
             model.workloads[*o].id

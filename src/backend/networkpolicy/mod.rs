@@ -9,6 +9,7 @@
 //! `networkpolicy/default-deny/<namespace>.yaml` (a directory, so it cannot collide with a
 //! workload's file).
 
+mod admitted;
 mod build;
 mod edges;
 mod identity;
@@ -16,6 +17,7 @@ mod labels;
 mod plan;
 mod render;
 mod selector;
+pub mod undeclared;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +25,7 @@ pub use build::{Direction, MANAGED_BY, NAMESPACE_NAME_LABEL, Policy, RuleDoc};
 pub use plan::{Endpoint, Plan, PortKey, Reason};
 pub use render::comment_safe;
 pub use selector::{DnsChoice, DnsTarget, PeerSpec};
+pub use undeclared::{App, Undeclared};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::intent::{Model, WorkloadKind};
@@ -47,6 +50,8 @@ pub struct Options {
     pub default_deny: bool,
     /// The pod label that selects a Compose service (`--compose-label`).
     pub compose_label: String,
+    /// What undeclared intent allows (`--undeclared`).
+    pub undeclared: Undeclared,
 }
 
 impl Default for Options {
@@ -56,6 +61,7 @@ impl Default for Options {
             dns: vec![DnsTarget::kube_dns()],
             default_deny: false,
             compose_label: DEFAULT_COMPOSE_LABEL.to_owned(),
+            undeclared: Undeclared::default(),
         }
     }
 }
@@ -88,6 +94,8 @@ impl Options {
 #[derive(Clone, Debug, Default)]
 pub struct Policies {
     pub plans: Vec<Plan>,
+    /// What each application leaves undeclared.
+    pub apps: Vec<App>,
     pub policies: Vec<Policy>,
     /// `--default-deny`: per namespace (`None`: Compose projects, which name none).
     pub default_deny: Vec<(
@@ -150,12 +158,13 @@ fn default_deny(
 }
 
 pub fn policies(model: &Model, opts: &Options) -> Policies {
-    let plans = plan::plan(model, opts);
+    let (plans, apps) = plan::plan(model, opts);
     let mut policies = Vec::new();
     each_policy(model, &plans, |p| policies.push(p));
     let default_deny = default_deny(model, opts);
     Policies {
         plans,
+        apps,
         policies,
         default_deny,
     }
@@ -169,11 +178,18 @@ pub fn emit(
     tree: &mut OutputTree,
     diags: &mut Diagnostics,
 ) {
-    let plans = plan::plan(model, opts);
+    let (plans, apps) = plan::plan(model, opts);
     for plan in &plans {
         for n in plan.notes.iter().filter(|n| n.code == Code::NetworkPolicy) {
             diags.push(n.at.diagnostic(n.severity, n.code, n.message.clone()));
         }
+    }
+    for a in &apps {
+        diags.push(a.at.diagnostic(
+            Severity::Warning,
+            Code::UndeclaredConnection,
+            a.message(model, opts.undeclared),
+        ));
     }
     each_policy(model, &plans, |p| match render::policy_file(&p) {
         Ok(bytes) => tree.insert(

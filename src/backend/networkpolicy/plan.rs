@@ -20,6 +20,7 @@ use crate::intent::{Exposure, Model, NetworkMode, Note, Protocol, Provenance, Wo
 use super::Options;
 use super::identity;
 use super::selector::{DnsTarget, PeerSpec};
+use super::undeclared::App;
 
 /// Who a rule admits (ingress) or reaches (egress).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,6 +34,11 @@ pub enum Endpoint {
     },
     /// Any source: a published port without `--ingress-from`.
     Anywhere,
+    /// Every pod of a namespace: `None` the policy's own (`podSelector: {}`), `Some` another
+    /// (`namespaceSelector` on its name).
+    Namespace(Option<String>),
+    /// Every pod of every namespace (`namespaceSelector: {}`).
+    Cluster,
     /// An `--ingress-from` peer.
     Given(PeerSpec),
     /// An address block outside the cluster.
@@ -133,8 +139,9 @@ fn publish_reason(via: &Exposure) -> String {
     }
 }
 
-/// The plans of every workload of the model, in model order.
-pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
+/// The plans of every workload of the model, in model order, and what each application
+/// leaves undeclared (`undeclared.rs`).
+pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
     let ws = &model.workloads;
     let owners: Vec<_> = (0..ws.len()).map(|i| identity::owner(model, i)).collect();
     let selectors: Vec<_> = ws.iter().map(|w| identity::selector(w, opts)).collect();
@@ -147,8 +154,9 @@ pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
             if let Some(why) = &skip
                 && w.kind != WorkloadKind::Dockerfile
             {
-                // Sharing another service's namespace is normal, not a gap.
-                let sev = if matches!(owners[i], Ok(o) if o != i) {
+                // Sharing another service's namespace, or an operator's pods, is normal, not
+                // a gap.
+                let sev = if matches!(owners[i], Ok(o) if o != i) || w.managed_by.is_some() {
                     info
                 } else {
                     warn
@@ -177,7 +185,10 @@ pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
     for i in 0..ws.len() {
         p.peers(i);
         published(&mut p, i, opts);
+        p.admitted(i);
     }
+    // After every declared rule: what is undeclared is what they leave out.
+    let apps = p.undeclared(opts.undeclared);
     for (i, plan) in p.plans.iter_mut().enumerate() {
         if p.by_name[i] {
             for t in &opts.dns {
@@ -199,7 +210,7 @@ pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
         plan.notes.sort();
         plan.notes.dedup();
     }
-    p.plans
+    (p.plans, apps)
 }
 
 /// Whether every peer `b` selects is selected by `a` too: anyone covers everything; a
@@ -207,6 +218,12 @@ pub fn plan(model: &Model, opts: &Options) -> Vec<Plan> {
 fn covers(a: &Endpoint, b: &Endpoint) -> bool {
     match (a, b) {
         (Endpoint::Anywhere, _) => true,
+        (
+            Endpoint::Cluster,
+            Endpoint::Workload { .. } | Endpoint::Namespace(_) | Endpoint::Cluster,
+        ) => true,
+        (Endpoint::Namespace(na), Endpoint::Workload { namespace: nb, .. }) => na == nb,
+        (Endpoint::Namespace(na), Endpoint::Namespace(nb)) => na == nb,
         (
             Endpoint::Workload {
                 namespace: na,

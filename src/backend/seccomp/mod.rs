@@ -32,6 +32,7 @@ pub fn profiles(model: &Model, opts: &Options, diags: &mut Diagnostics) -> Vec<S
     model
         .workloads
         .iter()
+        .filter(|w| w.confinable())
         .flat_map(|w| w.containers.iter().map(move |c| (w, c)))
         .map(|(w, c)| build::build(w, c, opts, diags))
         .collect()
@@ -47,7 +48,7 @@ pub fn emit(
 ) {
     // One profile at a time: built, rendered, handed to the tree (which may write it out
     // at once), dropped — a 10,000-container run never holds every typed profile.
-    for w in &model.workloads {
+    for w in model.workloads.iter().filter(|w| w.confinable()) {
         for c in &w.containers {
             let p = build::build(w, c, opts, diags);
             let stem = naming.container(&p.workload, &p.container);

@@ -19,7 +19,6 @@ use super::{Ctx, Loc, decode, objects, pod};
 /// Kinds of the Kubernetes API that say nothing about what a container does or whom it
 /// talks to: read silently and ignored (RBAC, storage, scheduling, admission, …).
 const IGNORED_KINDS: &[&str] = &[
-    "APIService",
     "ClusterRole",
     "ClusterRoleBinding",
     "ControllerRevision",
@@ -328,6 +327,7 @@ pub(crate) fn object(
                 .routes
                 .extend(objects::gateway_route(ctx, kind, &root));
         }
+        (api, kind) if super::custom::lower(ctx, api, kind, node, base, fragment) => {}
         (_, "CustomResourceDefinition") => skip(
             ctx,
             "cinch does not read custom resource definitions".into(),

@@ -13,6 +13,7 @@
 //! are checked on the tree.
 
 mod container;
+mod custom;
 mod defaults;
 mod documents;
 mod loc;

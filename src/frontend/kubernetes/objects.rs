@@ -67,6 +67,7 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, s: &Service, root: &Loc<'_>) -> Option<
         name,
         service_type,
         selector: spec.selector.clone().unwrap_or_default(),
+        labels: s.metadata.labels.clone().unwrap_or_default(),
         ports,
         external_name,
         at: ctx.at(&meta_loc.key("name")),

@@ -46,6 +46,16 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
     }
     let spec = t.spec;
     let sl = &t.spec_loc;
+    // `serviceAccount` is the deprecated spelling; `serviceAccountName` wins (PodSpec docs).
+    let account = [
+        (&spec.service_account_name, "serviceAccountName"),
+        (&spec.service_account, "serviceAccount"),
+    ]
+    .into_iter()
+    .find_map(|(v, key)| v.as_ref().map(|v| (v, key)));
+    if let Some((name, key)) = account {
+        w.service_account = Some(Fact::new(name.clone(), ctx.at(&sl.key(key))));
+    }
 
     if let Some(host) = spec.host_network {
         let at = ctx.at(&sl.key("hostNetwork"));

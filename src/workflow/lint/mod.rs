@@ -9,6 +9,7 @@
 mod checks;
 pub mod rules;
 mod sarif;
+mod undeclared;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -73,9 +74,14 @@ impl Deny {
 /// Run every check over the model and apply the manifests' suppressions.
 pub fn lint(model: &Model) -> Report {
     let mut report = Report::default();
+    let mut undeclared = undeclared::findings(model);
     for w in &model.workloads {
         let mut findings = Vec::new();
-        checks::check(w, &mut findings);
+        // An operator's pods: their containers are the operator's, not the manifests'.
+        if w.confinable() {
+            checks::check(w, &mut findings);
+        }
+        findings.extend(undeclared.remove(&w.id).unwrap_or_default());
         // Allows of the workload apply to all its containers; a container's (image labels)
         // to that container only.
         let mut allows: Vec<(Option<&str>, &Fact<Allow>, bool)> =

@@ -97,6 +97,9 @@ rules! {
     NoHealthcheck = "no-healthcheck", Note,
         "no healthcheck or probe",
         "Declare a HEALTHCHECK / `healthcheck:` / liveness and readiness probes so failures are detected and traffic is only sent to ready containers.";
+    UndeclaredConnection = "undeclared-connection", Warning,
+        "a connection is undeclared: nothing says who reaches a Service port, or whom a workload calls",
+        "Declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`; Compose `depends_on`), explicit intent (`cinch.dev/egress: details:9080`, `x-cinch: {egress: [details:9080]}`), or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService). Until then `cinch generate` opens such connections within the namespace (`--undeclared namespace`); `--undeclared deny` makes the policies exact.";
     UnresolvedReference = "unresolved-reference", Warning,
         "a reference names no service of the inputs",
         "Fix the host name, add the missing manifest to the inputs, or declare the external destination with `x-cinch: {egress: [host:port]}` / `cinch.dev/egress`.";
