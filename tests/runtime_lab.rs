@@ -58,6 +58,7 @@ fn tools_present() -> bool {
         ("/usr/bin/redis-server", "apt-get install redis-server"),
         ("/usr/bin/busybox", "apt-get install busybox-static"),
         ("/usr/bin/envsubst", "apt-get install gettext-base"),
+        ("/usr/bin/scmp_sys_resolver", "apt-get install seccomp"),
     ];
     tools
         .iter()
@@ -75,6 +76,7 @@ fn every_profile_starts_and_serves_under_docker_and_containerd() {
     let Some(probe) = lab::probe_binary() else {
         return;
     };
+    let _printk = PrintkUnlimited::new();
     // CINCH_LAB_APPS=postgres,redis runs part of the matrix (while working on one app).
     let only = std::env::var("CINCH_LAB_APPS").ok();
     let apps: Vec<&App> = lab::APPS
@@ -102,6 +104,7 @@ fn every_profile_starts_and_serves_under_docker_and_containerd() {
             String::from_utf8_lossy(&generated.stderr)
         );
         outcomes.extend(compose_variants(app, &out, &probe));
+        outcomes.push(complain_audit(app));
         if let Some(address) = engine.containerd_address() {
             outcomes.push(kubernetes_variant(app, &out, &probe, &address));
         } else {
@@ -158,15 +161,7 @@ fn compose_variants(app: &App, out: &str, probe: &Path) -> Vec<Outcome> {
     });
     std::fs::write(&lab_file, lab_doc.to_string()).expect("lab file");
     let project = format!("lab-{}", app.name);
-    let compose = |args: &[&str]| {
-        let mut c = Command::new("/usr/bin/docker-compose");
-        c.current_dir(lab::root().join(&dir))
-            .args(["--project-directory", ".", "-f", &file, "-f"])
-            .arg(&lab_file)
-            .args(["-p", &project])
-            .args(args);
-        c
-    };
+    let compose = |args: &[&str]| compose_command(&dir, &file, &lab_file, &project, args);
     let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
     let (up, up_out, up_err) = lab::run(&mut compose(&["up", "-d"]));
     let mut outcomes = Vec::new();
@@ -186,6 +181,164 @@ fn compose_variants(app: &App, out: &str, probe: &Path) -> Vec<Outcome> {
     }
     let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
     outcomes
+}
+
+/// `docker-compose` as the wired header says (from `dir`, `--project-directory .`), with
+/// the lab's file on top.
+fn compose_command(
+    dir: &str,
+    file: &str,
+    lab_file: &Path,
+    project: &str,
+    args: &[&str],
+) -> Command {
+    let mut c = Command::new("/usr/bin/docker-compose");
+    c.current_dir(lab::root().join(dir))
+        .args(["--project-directory", ".", "-f", file, "-f"])
+        .arg(lab_file)
+        .args(["-p", project])
+        .args(args);
+    c
+}
+
+/// The profiles never refuse a call the real start-up makes, measured rather than inferred
+/// from "it served": the app's plain (root, through the entrypoint's chown and gosu) and
+/// hardened services run with `--complain` profiles (the same allow-list, but what it would
+/// refuse is allowed and logged by the kernel: `audit: type=1326`), serve their requests,
+/// and the records logged meanwhile name every call the enforcing profiles would have
+/// refused. None may appear but those runc tolerates being refused
+/// (`container_runtime::TOLERATED`). The syscall numbers are named by libseccomp's
+/// `scmp_sys_resolver`.
+fn complain_audit(app: &App) -> Outcome {
+    let outcome = |result| Outcome {
+        app: app.name,
+        variant: "audit",
+        runtime: "docker-compose 1.29",
+        result,
+    };
+    let out = format!("target/lab/out/{}-complain", app.name);
+    let _ = std::fs::remove_dir_all(lab::root().join(&out));
+    let generated = cinch()
+        .args(["generate", "--complain", "--wire", "-o", &out])
+        .arg(format!("tests/lab/apps/{}", app.name))
+        .output()
+        .expect("cinch");
+    if !generated.status.success() {
+        return outcome(Err(String::from_utf8_lossy(&generated.stderr).into_owned()));
+    }
+    let wired = lab::root().join(format!(
+        "{out}/wired/tests/lab/apps/{}/compose.yaml",
+        app.name
+    ));
+    let wired = std::fs::read_to_string(&wired).expect("wired compose file");
+    let (dir, file) = run_instruction(&wired);
+    let lab_file = lab::work_dir().join(format!("{}.audit.yaml", app.name));
+    let usr = json!(["/usr:/usr:ro"]);
+    let lab_doc = json!({"services": {"plain": {"volumes": usr}, "hardened": {"volumes": usr}}});
+    std::fs::write(&lab_file, lab_doc.to_string()).expect("lab file");
+    let project = format!("lab-{}-audit", app.name);
+    let compose = |args: &[&str]| compose_command(&dir, &file, &lab_file, &project, args);
+    let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
+    let mark = kernel_mark(&format!("audit {}", app.name));
+    let (up, up_out, up_err) = lab::run(&mut compose(&["up", "-d"]));
+    let mut served = Vec::new();
+    let result = (|| {
+        if !up {
+            return Err(format!("docker-compose up failed: {up_out}{up_err}"));
+        }
+        for variant in ["plain", "hardened"] {
+            let (_, id, _) = lab::run(&mut compose(&["ps", "-q", variant]));
+            let (_, pid, _) =
+                lab::run(lab::docker().args(["inspect", "--format", "{{.State.Pid}}", id.trim()]));
+            let pid: u32 = pid.trim().parse().unwrap_or(0);
+            let running = || {
+                let (_, r, _) = lab::run(lab::docker().args([
+                    "inspect",
+                    "--format",
+                    "{{.State.Running}}",
+                    id.trim(),
+                ]));
+                r.trim() == "true"
+            };
+            if pid == 0 {
+                return Err(format!("{variant} did not start"));
+            }
+            lab::wait_serving(app.check, pid, app.port, START, running)
+                .map_err(|e| format!("{variant}: {e}"))?;
+            served.push(variant);
+        }
+        Ok(())
+    })();
+    let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
+    if let Err(e) = result {
+        return outcome(Err(e));
+    }
+    // kauditd prints asynchronously; the containers have stopped, so the log is complete
+    // once it stops growing.
+    let mut new = Vec::new();
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(250));
+        let again = match kernel_log_since(&mark) {
+            Ok(lines) => lines,
+            Err(e) => return outcome(Err(e)),
+        };
+        if again.len() == new.len() {
+            break;
+        }
+        new = again;
+    }
+    if new
+        .iter()
+        .any(|l| l.contains("callbacks suppressed") || l.contains("audit_lost"))
+    {
+        return outcome(Err("the kernel suppressed audit records; rerun".into()));
+    }
+    let mut refused = std::collections::BTreeSet::new();
+    let mut tolerated = std::collections::BTreeSet::new();
+    for line in new.iter().filter(|l| l.contains("type=1326")) {
+        let field = |k: &str| {
+            line.split_whitespace()
+                .find_map(|f| f.strip_prefix(k))
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let name = syscall_name(&field("syscall="));
+        let who = format!("{name} ({})", field("exe="));
+        if cinch::backend::seccomp::container_runtime::TOLERATED.contains(&name.as_str()) {
+            tolerated.insert(who);
+        } else {
+            refused.insert(who);
+        }
+    }
+    let tolerated = if tolerated.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (tolerated by runc: {})",
+            Vec::from_iter(tolerated).join(", ")
+        )
+    };
+    outcome(if refused.is_empty() {
+        Ok(format!(
+            "{} served under --complain; no call would be refused{tolerated}",
+            served.join(" and ")
+        ))
+    } else {
+        Err(format!(
+            "the enforcing profiles would refuse: {}",
+            Vec::from_iter(refused).join(", ")
+        ))
+    })
+}
+
+/// The x86_64 name of a syscall number, by libseccomp.
+fn syscall_name(number: &str) -> String {
+    let (ok, out, _) = lab::run(Command::new("scmp_sys_resolver").args(["-a", "x86_64", number]));
+    if ok {
+        out.trim().to_owned()
+    } else {
+        format!("syscall {number}")
+    }
 }
 
 /// Serve and probe checks on a Docker container; on failure, its log.
@@ -614,7 +767,7 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     if listed {
         return Err("unshare is allowed by the profile; the check needs a denied call".into());
     }
-    let before = kernel_log().lines().count();
+    let mark = kernel_mark("complain");
     let (ok, stdout, stderr) = lab::run(lab::docker().args([
         "run",
         "--rm",
@@ -641,9 +794,10 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
         return Err("unshare succeeded without CAP_SYS_ADMIN".into());
     }
     // The kernel writes audit records asynchronously (kauditd).
+    let mut new = Vec::new();
     for _ in 0..20 {
-        let log = kernel_log();
-        let record = log.lines().skip(before).find(|l| {
+        new = kernel_log_since(&mark)?;
+        let record = new.iter().find(|l| {
             l.contains("type=1326")
                 && l.contains(&format!("exe=\"{}\"", lab::PROBE_IN_CONTAINER))
                 && l.contains(&format!(" syscall={UNSHARE} "))
@@ -657,12 +811,57 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     }
     Err(format!(
         "no seccomp record for unshare in the kernel log; new lines:\n{}",
-        kernel_log()
-            .lines()
-            .skip(before)
-            .collect::<Vec<_>>()
-            .join("\n")
+        new.join("\n")
     ))
+}
+
+/// Writes a unique line into the kernel log (/dev/kmsg, as root) and returns it: the ring
+/// buffer rotates, so records are read as the lines after the mark, not by count.
+fn kernel_mark(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mark = format!("cinch-lab mark {what} {nanos}");
+    if let Err(e) = std::fs::write("/dev/kmsg", format!("{mark}\n")) {
+        panic!("cannot write /dev/kmsg: {e}");
+    }
+    mark
+}
+
+/// The kernel log lines after `mark`; an error when the mark has rotated out.
+fn kernel_log_since(mark: &str) -> Result<Vec<String>, String> {
+    let log = kernel_log();
+    let lines: Vec<&str> = log.lines().collect();
+    match lines.iter().rposition(|l| l.contains(mark)) {
+        Some(i) => Ok(lines[i + 1..].iter().map(|l| (*l).to_owned()).collect()),
+        None => Err("the kernel log rotated past the lab's mark; rerun".into()),
+    }
+}
+
+/// The kernel prints seccomp's audit records through `printk_ratelimit()` (10 per 5 s by
+/// default), and the audit and complain checks must see all of them: the interval is set to
+/// 0 (no limit) while the lab runs, and put back after.
+struct PrintkUnlimited(Option<String>);
+
+const PRINTK_RATELIMIT: &str = "/proc/sys/kernel/printk_ratelimit";
+
+impl PrintkUnlimited {
+    fn new() -> Self {
+        let old = std::fs::read_to_string(PRINTK_RATELIMIT).ok();
+        if std::fs::write(PRINTK_RATELIMIT, "0").is_err() {
+            lab::missing("a writable kernel.printk_ratelimit", "run as root");
+        }
+        PrintkUnlimited(old)
+    }
+}
+
+impl Drop for PrintkUnlimited {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            let _ = std::fs::write(PRINTK_RATELIMIT, old.trim());
+        }
+    }
 }
 
 fn kernel_log() -> String {
