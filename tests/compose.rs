@@ -629,3 +629,34 @@ fn an_included_file_that_is_not_a_map_is_an_error() {
         run.stderr
     );
 }
+
+/// A volume option compose-go does not know is skipped with a warning, not refused, and the
+/// mount is what the known options make it (acceptance set: zabbix-docker's `:roz`).
+#[test]
+fn unknown_volume_options_are_skipped_as_compose_go_skips_them() {
+    let run = cinch(&["inspect", "testdata/compose/volume-options"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("volumes[0]: unknown volume option `roz` is ignored")
+            && run.stderr.contains("did you mean `ro,z`?"),
+        "{}",
+        run.stderr
+    );
+    let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mounts = model["workloads"][0]["containers"][0]["mounts"]
+        .as_array()
+        .unwrap();
+    let read_only = |target: &str| {
+        mounts
+            .iter()
+            .find(|m| m["target"] == target)
+            .unwrap_or_else(|| panic!("no mount at {target}"))["read_only"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(!read_only("/var/lib/zabbix/snmptraps"), "`roz` is not `ro`");
+    assert!(read_only("/etc/traps"));
+    assert!(read_only("/var/state"), "`rw,ro`: the last wins");
+    assert!(!read_only("/var/cache"), "`ro,rw`: the last wins");
+}

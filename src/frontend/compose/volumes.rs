@@ -2,7 +2,8 @@
 //!
 //! Short volume syntax (`[source:]target[:mode]`): a source starting with `/`, `.` or `~`
 //! is a bind mount, anything else a named volume; no source is an anonymous volume. Modes:
-//! `ro`/`rw` and the SELinux/consistency flags (`z`, `Z`, `cached`, …), comma-separated.
+//! `ro`/`rw` and the SELinux/consistency flags (`z`, `Z`, `cached`, …), comma-separated;
+//! an unknown one is warned about and skipped, as compose-go skips it.
 //! Secrets mount read-only at `/run/secrets/<name>`, configs at `/<name>` (compose-spec).
 
 use crate::diag::Code;
@@ -99,17 +100,22 @@ pub fn volumes(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
             );
             continue;
         }
-        if let Some(bad) = mode
+        // compose-go (format/volume.go populateFieldFromBuffer) skips an option it does not
+        // know, so the file loads and the mount is what the known options make it: warned,
+        // not refused (zabbix-docker's `:roz` is a read-write mount to Compose).
+        for bad in mode
             .split(',')
-            .find(|m| !m.is_empty() && !MODES.contains(m))
+            .filter(|m| !m.is_empty() && !MODES.contains(m))
         {
-            ctx.error(
+            let hint = split_modes(bad)
+                .map(|(a, b)| format!("; did you mean `{a},{b}`?"))
+                .unwrap_or_default();
+            ctx.warn(
                 Code::InvalidValue,
                 item,
                 &f,
-                format!("unknown volume mode `{bad}`"),
+                format!("unknown volume option `{bad}` is ignored, as Compose ignores it{hint}"),
             );
-            continue;
         }
         let kind = match &source {
             Some(s) if is_path(s) => MountKind::Bind,
@@ -119,11 +125,24 @@ pub fn volumes(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Mount> {
             target,
             source,
             kind,
-            read_only: mode.split(',').any(|m| m == "ro"),
+            read_only: read_only(&mode),
             at,
         });
     }
     out
+}
+
+/// The last of `ro`/`rw` wins, as in compose-go; neither is read-write.
+fn read_only(mode: &str) -> bool {
+    mode.split(',').rfind(|m| *m == "ro" || *m == "rw") == Some("ro")
+}
+
+/// `roz` → (`ro`, `z`): an option that is two known ones with the comma left out.
+fn split_modes(option: &str) -> Option<(&str, &str)> {
+    (1..option.len())
+        .filter(|&i| option.is_char_boundary(i))
+        .map(|i| option.split_at(i))
+        .find(|(a, b)| MODES.contains(a) && MODES.contains(b))
 }
 
 fn long_volume(item: &Node) -> Result<(String, Option<String>, MountKind, bool), String> {
@@ -310,4 +329,26 @@ pub fn devices(ctx: &mut Ctx<'_>, node: &Node, field: &str) -> Vec<Fact<Device>>
         out.push(Fact::new(device, ctx.at(item, &f)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_of_ro_and_rw_wins() {
+        assert!(read_only("ro"));
+        assert!(read_only("z,ro"));
+        assert!(read_only("rw,ro"));
+        assert!(!read_only("ro,rw"));
+        assert!(!read_only("roz"));
+        assert!(!read_only(""));
+    }
+
+    #[test]
+    fn a_missing_comma_is_suggested() {
+        assert_eq!(split_modes("roz"), Some(("ro", "z")));
+        assert_eq!(split_modes("rwZ"), Some(("rw", "Z")));
+        assert_eq!(split_modes("bogus"), None);
+    }
 }

@@ -637,6 +637,9 @@ impl Dispatcher<'_, '_> {
             )),
             Command::Shell(s) => {
                 let text = self.text.joined(s.span.clone()).trim().to_owned();
+                if super::empty_exec::is_empty_array(&text) {
+                    return Some(Fact::new(Vec::new(), at));
+                }
                 if looks_like_broken_json(&text) {
                     self.error(
                         line,

@@ -4,6 +4,7 @@
 //!
 //! Layers, each a file:
 //! - `heredoc.rs`: here-documents, found before parsing (the crate misses most forms);
+//!   `empty_exec.rs`: `ENTRYPOINT []`, which the crate rejects;
 //! - parse-dockerfile 0.1.9: tokenising (directives, continuations, JSON vs shell form,
 //!   flags, stages), errors with line and column;
 //! - `kv.rs`: `ENV`/`LABEL`/`ARG` name/value splitting; `substitute.rs`: `${VAR}`;
@@ -17,6 +18,7 @@
 
 pub mod build;
 mod comments;
+mod empty_exec;
 mod eval;
 mod heredoc;
 mod intent;
@@ -61,13 +63,14 @@ pub fn evaluate(
     req: &Request<'_>,
     diags: &mut Diagnostics,
 ) -> Option<Built> {
-    let prepared = match heredoc::prepare(text) {
+    let mut prepared = match heredoc::prepare(text) {
         Ok(p) => p,
         Err((line, msg)) => {
             diags.push(Diagnostic::error(Code::Dockerfile, file, line, msg));
             return None;
         }
     };
+    empty_exec::prepare(&mut prepared.text);
     let df = match parse_dockerfile::parse(&prepared.text) {
         Ok(df) => df,
         Err(e) => {

@@ -8,6 +8,11 @@
 //!   inherited; ENV is, also for substitution.
 //! - the target is `--target` (a stage name) or the last stage; only the stages it needs
 //!   are built: its `FROM` chain and the stages `COPY --from=` / `RUN --mount=from=` read.
+//! - a base name left blank by an ARG that has no value (`ARG BASE` + `FROM ${BASE}`) is a
+//!   build error only once the build runs: the file parses, and the value is expected as a
+//!   `--build-arg` (BuildKit and the classic builder both fail at that FROM, not at parse).
+//!   Read without that build arg, the stage starts from an unknown image, with a warning;
+//!   a build arg given that leaves it blank is an error, as the build's.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +29,8 @@ use super::text::Text;
 enum Base {
     Image(Fact<ImageRef>),
     Stage(usize),
+    /// Left blank by ARGs that have no value here (a warning when the stage is needed).
+    Unknown(String),
     /// Could not be read (an error was reported when the stage was needed).
     Broken(String),
 }
@@ -93,7 +100,17 @@ pub fn evaluate(
         let base = match substitute::process_word(raw, &meta, text.escape()) {
             Err(m) => Base::Broken(format!("FROM {raw}: {m}")),
             Ok(e) if e.text.trim().is_empty() => {
-                Base::Broken(format!("base name ({raw}) should not be blank"))
+                let vars = variables(raw);
+                if vars.iter().any(|v| build.build_args.contains_key(*v)) {
+                    Base::Broken(format!("base name ({raw}) should not be blank"))
+                } else {
+                    let args: Vec<String> = vars.iter().map(|v| format!("ARG {v}")).collect();
+                    Base::Unknown(format!(
+                        "FROM {raw}: the base image is unknown: {} has no value (pass `--build-arg {}=IMAGE`, or read the Compose file that builds this Dockerfile with its `build.args`); read as an unknown image",
+                        args.join(", "),
+                        vars.first().copied().unwrap_or("NAME")
+                    ))
+                }
             }
             Ok(e) => {
                 let lower = e.text.to_lowercase();
@@ -203,6 +220,7 @@ pub fn evaluate(
                 f.value.raw.clone()
             }
             Base::Stage(j) => defs[*j].name.clone().unwrap_or_default(),
+            Base::Unknown(_) => "(unknown)".to_owned(),
             Base::Broken(m) => m.clone(),
         };
         stages.push((i, defs[i].name.clone(), base, std::mem::take(&mut st.steps)));
@@ -219,13 +237,26 @@ pub fn evaluate(
     })
 }
 
+/// The variables a FROM word reads (`$NAME`, `${NAME…}`), in order.
+fn variables(raw: &str) -> Vec<&str> {
+    raw.match_indices('$')
+        .filter_map(|(i, _)| {
+            let rest = raw[i + 1..].strip_prefix('{').unwrap_or(&raw[i + 1..]);
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| &rest[..end])
+        })
+        .collect()
+}
+
 /// The image at the root of a stage's FROM chain.
 fn root<'r>(defs: &'r [Def<'_, '_>], mut i: usize) -> Option<&'r Fact<ImageRef>> {
     for _ in 0..=defs.len() {
         match &defs[i].base {
             Base::Image(f) => return Some(f),
             Base::Stage(j) => i = *j,
-            Base::Broken(_) => return None,
+            Base::Unknown(_) | Base::Broken(_) => return None,
         }
     }
     None
@@ -276,6 +307,15 @@ impl Runner<'_, '_, '_> {
                 return;
             }
             Base::Image(f) => (Config::default(), default_shell(Some(&f.value)), Vec::new()),
+            Base::Unknown(m) => {
+                self.diags.push(Diagnostic::warning(
+                    Code::Dockerfile,
+                    &self.text.file,
+                    def.line,
+                    m.clone(),
+                ));
+                (Config::default(), default_shell(None), Vec::new())
+            }
             Base::Stage(j) => {
                 let j = *j;
                 if self.visiting[j] {
@@ -368,4 +408,17 @@ pub fn describe(image: &Image) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variables;
+
+    #[test]
+    fn variables_of_a_from_word() {
+        assert_eq!(variables("${REGISTRY}/app:$TAG"), ["REGISTRY", "TAG"]);
+        assert_eq!(variables("${BASE:-alpine}"), ["BASE"]);
+        assert!(variables("alpine:3.20").is_empty());
+        assert!(variables("$ {X}").is_empty());
+    }
 }
