@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = cinch::yaml::load_skipping(text, &["K"]);
     if let Ok(docs) = cinch::yaml::load(text) {
         for doc in &docs {
-            let _ = cinch::yaml::from_node::<k8s_like::Pod>(&doc.root);
+            let _ = cinch::yaml::from_node::<k8s_like::Pod>(&doc.root, cinch::yaml::json::Schema::Yaml11);
         }
     }
 });
