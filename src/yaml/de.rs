@@ -162,7 +162,8 @@ impl<'a> De<'a, '_> {
                 None => visitor.visit_u64(n.as_u64().unwrap_or_default()),
             },
             Some(Typed::Float(f)) => visitor.visit_f64(f),
-            Some(Typed::Str(s)) => visitor.visit_borrowed_str(s),
+            Some(Typed::Str(std::borrow::Cow::Borrowed(s))) => visitor.visit_borrowed_str(s),
+            Some(Typed::Str(std::borrow::Cow::Owned(s))) => visitor.visit_string(s),
             None => unreachable!("scalar_any on a collection"),
         }
     }

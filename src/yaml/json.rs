@@ -20,6 +20,9 @@
 //! and the tag reported in `dropped_tags`. Anchors, aliases and merge keys were resolved by
 //! the loader, so the value is the expanded document.
 
+use std::borrow::Cow;
+
+use base64::Engine as _;
 use serde_json::{Map, Number, Value as Json};
 
 use super::node::{Node, Style, Value};
@@ -76,7 +79,7 @@ fn convert(node: &Node, schema: Schema, dropped: &mut Vec<(u32, String)>) -> Jso
             Some(Typed::Float(f)) => Number::from_f64(f)
                 .map(Json::Number)
                 .unwrap_or_else(|| Json::String(node.as_str().unwrap_or_default().to_owned())),
-            Some(Typed::Str(s)) => Json::String(s.to_owned()),
+            Some(Typed::Str(s)) => Json::String(s.into_owned()),
         },
     }
 }
@@ -90,12 +93,16 @@ pub enum Typed<'a> {
     Int(Number),
     /// Any float, `.inf` and `.nan` included.
     Float(f64),
-    Str(&'a str),
+    /// A string: the text, or the decoded bytes of a `!!binary` scalar.
+    Str(Cow<'a, str>),
 }
 
 /// How `schema`'s reader types a scalar or null node; `None` for a collection. This is the
 /// one place cinch decides what a scalar is: `to_json` (wiring) and the typed decoder
-/// (`de`) both ask it.
+/// (`de`) both ask it. Tags as go-yaml reads them: a core tag decides over the style
+/// (`!!int "7"` is 7, `!!float 1` is 1.0, `!!binary` is decoded); another tag makes the
+/// text a string, except that compose-go takes its own `!reset`/`!override` off first and
+/// go-yaml v3 reads the non-specific `!` like no tag (v2 makes it a string).
 pub fn typed(node: &Node, schema: Schema) -> Option<Typed<'_>> {
     let s = match &node.value {
         Value::Null => return Some(Typed::Null),
@@ -103,21 +110,101 @@ pub fn typed(node: &Node, schema: Schema) -> Option<Typed<'_>> {
         Value::Seq(_) | Value::Map(_) => return None,
     };
     let text = s.text.as_str();
-    Some(match node.tag.as_deref().and_then(core_tag) {
-        Some(CoreTag::Str) => Typed::Str(text),
-        Some(CoreTag::Int | CoreTag::Float | CoreTag::Bool | CoreTag::Null) => {
-            resolve_plain(text, schema).unwrap_or(Typed::Str(text))
+    let untagged = || {
+        if s.style == Style::Plain {
+            resolve_plain(text, schema).unwrap_or(Typed::Str(Cow::Borrowed(text)))
+        } else {
+            Typed::Str(Cow::Borrowed(text))
         }
-        Some(CoreTag::Collection) | None if s.style == Style::Plain => {
-            resolve_plain(text, schema).unwrap_or(Typed::Str(text))
+    };
+    let Some(tag) = node.tag.as_deref() else {
+        return Some(untagged());
+    };
+    Some(match core_tag(tag) {
+        Some(CoreTag::Str) => Typed::Str(Cow::Borrowed(text)),
+        Some(CoreTag::Binary) => Typed::Str(
+            decode_binary(text).map_or(Cow::Borrowed(text), |b| Cow::Owned(go_lossy(&b))),
+        ),
+        Some(CoreTag::Float) => match resolve_plain(text, schema) {
+            Some(Typed::Int(n)) => Typed::Float(n.as_f64().unwrap_or_default()),
+            Some(t) => t,
+            None => Typed::Str(Cow::Borrowed(text)),
+        },
+        Some(CoreTag::Int | CoreTag::Bool | CoreTag::Null) => {
+            resolve_plain(text, schema).unwrap_or(Typed::Str(Cow::Borrowed(text)))
         }
-        Some(CoreTag::Collection) | None => Typed::Str(text),
+        Some(CoreTag::Collection) => untagged(),
+        None if schema == Schema::Yaml12 && matches!(tag, "!" | "!reset" | "!override") => {
+            untagged()
+        }
+        None => Typed::Str(Cow::Borrowed(text)),
     })
+}
+
+/// Why go-yaml refuses a scalar's explicit core tag, if it does: the text must be what the
+/// tag says (`!!int abc` fails, `!!float 1` is fine), `!!binary` must be base64. Judged by
+/// YAML 1.1's resolver, so a tag either reader accepts is accepted (`!!bool yes` is fine to
+/// kubectl; compose-go refuses it, a difference `tests/yaml_generated.rs` names).
+pub(super) fn tag_error(node: &Node) -> Option<String> {
+    let tag = node.tag.as_deref()?;
+    let text = match &node.value {
+        Value::Scalar(s) => s.text.as_str(),
+        Value::Null => "",
+        Value::Seq(_) | Value::Map(_) => return None,
+    };
+    let resolved = resolve_plain(text, Schema::Yaml11);
+    let ok = match core_tag(tag)? {
+        CoreTag::Str | CoreTag::Collection => true,
+        CoreTag::Binary => decode_binary(text).is_some(),
+        CoreTag::Int => matches!(resolved, Some(Typed::Int(_))),
+        CoreTag::Float => matches!(resolved, Some(Typed::Int(_) | Typed::Float(_))),
+        CoreTag::Bool => matches!(resolved, Some(Typed::Bool(_))),
+        CoreTag::Null => matches!(resolved, Some(Typed::Null)),
+    };
+    let what = match resolved {
+        None => "!!str",
+        Some(Typed::Null) => "!!null",
+        Some(Typed::Bool(_)) => "!!bool",
+        Some(Typed::Int(_)) => "!!int",
+        Some(Typed::Float(_)) => "!!float",
+        Some(Typed::Str(_)) => "!!str",
+    };
+    (!ok).then(|| {
+        let short = tag.strip_prefix("tag:yaml.org,2002:").unwrap_or(tag);
+        format!("cannot decode {what} `{text}` as a !!{short}")
+    })
+}
+
+/// Bytes as a Go string reaches JSON: each byte of an invalid UTF-8 sequence becomes one
+/// U+FFFD (Rust's `from_utf8_lossy` would make one of a whole truncated sequence).
+fn go_lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                bytes = &rest[1..];
+            }
+        }
+    }
+}
+
+/// `!!binary`: base64 with line breaks ignored, as Go's `base64.StdEncoding` reads it.
+fn decode_binary(text: &str) -> Option<Vec<u8>> {
+    let clean: String = text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
+    base64::engine::general_purpose::STANDARD.decode(clean).ok()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CoreTag {
     Str,
+    Binary,
     Int,
     Float,
     Bool,
@@ -132,7 +219,8 @@ fn core_tag(tag: &str) -> Option<CoreTag> {
         .strip_prefix("tag:yaml.org,2002:")
         .or_else(|| tag.strip_prefix("!!"))?;
     match suffix {
-        "str" | "binary" | "timestamp" => Some(CoreTag::Str),
+        "str" | "timestamp" => Some(CoreTag::Str),
+        "binary" => Some(CoreTag::Binary),
         "int" => Some(CoreTag::Int),
         "float" => Some(CoreTag::Float),
         "bool" => Some(CoreTag::Bool),
@@ -155,7 +243,10 @@ pub fn kubectl_refuses(node: &Node) -> Option<(&Node, String)> {
                     stack.push(v);
                     stack.push(k);
                 }
-                if let Some((k, _)) = entries.iter().find(|(k, _)| k.is_null()) {
+                if let Some((k, _)) = entries
+                    .iter()
+                    .find(|(k, _)| typed(k, Schema::Yaml11) == Some(Typed::Null))
+                {
                     return Some((
                         k,
                         "a null map key has no JSON name; kubectl refuses it".into(),

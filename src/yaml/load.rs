@@ -56,17 +56,57 @@ impl LoadError {
     }
 }
 
+/// Anchors as go-yaml names them: when the anchored node *starts* (so an alias inside it is
+/// to the node itself, which go-yaml refuses), the latest start of a name winning (in
+/// `&a [&a x]`, `*a` after it is `x`); aliases copy finished nodes.
+#[derive(Default)]
+struct Anchors {
+    /// Finished anchored nodes and their node counts (to bound alias expansion).
+    done: HashMap<String, (Node, usize)>,
+    /// The generation of the latest start of each name.
+    started: HashMap<String, u64>,
+    generation: u64,
+}
+
+impl Anchors {
+    fn start(&mut self, name: Option<String>) -> Option<(String, u64)> {
+        let name = name?;
+        self.generation += 1;
+        self.started.insert(name.clone(), self.generation);
+        Some((name, self.generation))
+    }
+
+    /// The node that holds `name` now is still being built.
+    fn is_open(&self, name: &str, stack: &[Frame]) -> bool {
+        let Some(latest) = self.started.get(name) else {
+            return false;
+        };
+        stack.iter().any(|f| match f {
+            Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => anchor
+                .as_ref()
+                .is_some_and(|(n, g)| n == name && g == latest),
+        })
+    }
+
+    fn finish(&mut self, (name, generation): (String, u64), node: &Node) {
+        if self.started.get(&name) == Some(&generation) {
+            let count = node.count();
+            self.done.insert(name, (node.clone(), count));
+        }
+    }
+}
+
 /// A collection being built.
 enum Frame {
     Seq {
         mark: Mark,
-        anchor: Option<String>,
+        anchor: Option<(String, u64)>,
         tag: Option<Box<str>>,
         items: Vec<Node>,
     },
     Map {
         mark: Mark,
-        anchor: Option<String>,
+        anchor: Option<(String, u64)>,
         tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
@@ -179,9 +219,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
     let mut skipping: Option<usize> = None;
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    // Anchored nodes by name, with their node counts; a later anchor of the same name
-    // replaces an earlier one for the aliases after it (as in go-yaml).
-    let mut anchors: HashMap<String, (Node, usize)> = HashMap::new();
+    let mut anchors = Anchors::default();
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
 
@@ -213,7 +251,10 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
             continue;
         }
         // A finished node, to be placed into its parent (or to become the document root).
-        let done: Option<(Node, Option<String>)> = match event.data {
+        // The node is an alias of something other than a map: go-yaml refuses it as a `<<`
+        // value though the aliased list may hold maps (a written list of maps is fine).
+        let mut alias_of_non_map = false;
+        let done: Option<(Node, Option<(String, u64)>)> = match event.data {
             EventData::StreamStart { .. } => None,
             EventData::StreamEnd => break mark,
             EventData::DocumentStart { .. } => {
@@ -235,12 +276,20 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                 });
                 None
             }
-            EventData::Alias { anchor } => match anchors.get(&anchor) {
+            EventData::Alias { anchor } if anchors.is_open(&anchor, &stack) => {
+                return Err(LoadError::new(
+                    mark,
+                    LoadErrorKind::Syntax,
+                    format!("anchor '{anchor}' value contains itself"),
+                ));
+            }
+            EventData::Alias { anchor } => match anchors.done.get(&anchor) {
                 Some((node, count)) => {
                     nodes += count;
                     if nodes > MAX_YAML_NODES {
                         return Err(too_many_nodes(mark));
                     }
+                    alias_of_non_map = !matches!(node.value, Value::Map(_));
                     Some((node.clone(), None))
                 }
                 // In a skipped document the anchor may be in a part never built, which the
@@ -281,19 +330,15 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     // above and `Plain`.
                     _ => Style::Plain,
                 };
-                let is_null = match tag.as_deref() {
-                    Some(t) => t.ends_with(":null"),
-                    None => {
-                        style == Style::Plain
-                            && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
-                    }
+                let node = Node {
+                    mark,
+                    tag,
+                    value: Value::Scalar(Scalar { text, style }),
                 };
-                let value = if is_null {
-                    Value::Null
-                } else {
-                    Value::Scalar(Scalar { text, style })
-                };
-                Some((Node { mark, tag, value }, anchor))
+                if let Some(why) = super::json::tag_error(&node) {
+                    return Err(LoadError::new(mark, LoadErrorKind::Syntax, why));
+                }
+                Some((node, anchors.start(anchor)))
             }
             EventData::SequenceStart { anchor, tag, .. } => {
                 push_frame(
@@ -301,7 +346,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     mark,
                     Frame::Seq {
                         mark,
-                        anchor,
+                        anchor: anchors.start(anchor),
                         tag: tag.map(String::into_boxed_str),
                         items: Vec::new(),
                     },
@@ -315,7 +360,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     mark,
                     Frame::Map {
                         mark,
-                        anchor,
+                        anchor: anchors.start(anchor),
                         tag: tag.map(String::into_boxed_str),
                         entries: Vec::new(),
                         key: None,
@@ -375,14 +420,13 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
         };
 
         let Some((node, anchor)) = done else { continue };
-        if let Some(name) = anchor {
-            let count = node.count();
-            anchors.insert(name, (node.clone(), count));
+        if let Some(anchor) = anchor {
+            anchors.finish(anchor, &node);
         }
         let at_root = stack.len() == 1;
         match stack.last_mut() {
-            None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            None => root = Some(settle(node)),
+            Some(Frame::Seq { items, .. }) => items.push(settle(node)),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None if at_root
                     && skipped_doc
@@ -400,6 +444,16 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     ));
                 }
                 None => *key = Some(node),
+                Some(k) if alias_of_non_map && is_merge_key(&k) => {
+                    return Err(LoadError::new(
+                        node.mark,
+                        LoadErrorKind::Syntax,
+                        format!(
+                            "`<<` merge key needs a map or a list of maps, found an alias of {}",
+                            node.kind()
+                        ),
+                    ));
+                }
                 Some(k) => {
                     if at_root
                         && k.as_str() == Some("kind")
@@ -407,7 +461,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     {
                         skipped_doc = true;
                     }
-                    entries.push((k, node));
+                    entries.push((k, settle(node)));
                 }
             },
         }
@@ -420,6 +474,27 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
         ));
     }
     Ok(docs)
+}
+
+/// A value (not a key) that YAML reads as null becomes `Value::Null`: `~`, `null`, an empty
+/// plain scalar, or anything tagged `!!null`. Keys keep their text, so `null:` twice is a
+/// duplicate key (as go-yaml v3 says) while `null:` and `~:` are not.
+fn settle(node: Node) -> Node {
+    let Value::Scalar(s) = &node.value else {
+        return node;
+    };
+    let is_null = match node.tag.as_deref() {
+        Some(t) => t.ends_with(":null"),
+        None => s.style == Style::Plain && matches!(&*s.text, "" | "~" | "null" | "Null" | "NULL"),
+    };
+    if is_null {
+        Node {
+            value: Value::Null,
+            ..node
+        }
+    } else {
+        node
+    }
 }
 
 fn too_many_nodes(mark: Mark) -> LoadError {
@@ -464,13 +539,8 @@ fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadE
         .filter(|(k, _)| !is_merge_key(k))
         .filter_map(|(k, _)| k.as_str())
         .collect();
-    check_duplicates(
-        &entries
-            .iter()
-            .filter(|(k, _)| !is_merge_key(k))
-            .cloned()
-            .collect::<Vec<_>>(),
-    )?;
+    // `<<` twice is a duplicate key to go-yaml v3 too.
+    check_duplicates(&entries)?;
     for (key, value) in entries.iter() {
         if !is_merge_key(key) {
             out.push((key.clone(), value.clone()));

@@ -227,7 +227,7 @@ fn view(node: &Node, mode: Mode, schema: Schema) -> Result<Json, String> {
             Typed::Null => Json::Null,
             Typed::Bool(b) => Json::Bool(b),
             Typed::Int(n) => Json::Number(n),
-            Typed::Str(s) => Json::String(s.to_owned()),
+            Typed::Str(s) => Json::String(s.into_owned()),
             Typed::Float(f) if mode == Mode::K8s => {
                 // kubectl's JSON writes an integral float as an integer (`1000`).
                 if f.fract() == 0.0 && f.abs() < 1e21 {
@@ -244,6 +244,35 @@ fn view(node: &Node, mode: Mode, schema: Schema) -> Result<Json, String> {
             Typed::Float(f) => float(f),
         },
     })
+}
+
+/// Whether some map of `text` has two keys that kubectl names alike though they are written
+/// differently (`yes:` and `true:`): go-yaml v2 keeps the last silently.
+pub fn kubectl_merges_keys(text: &str) -> bool {
+    let Ok(docs) = cinch::yaml::load(text) else {
+        return false;
+    };
+    let mut stack: Vec<&Node> = docs.iter().map(|d| &d.root).collect();
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => {
+                let names: Vec<String> = entries
+                    .iter()
+                    .filter_map(|(k, _)| key(k, Mode::K8s, Schema::Yaml11).ok())
+                    .collect();
+                let mut sorted = names.clone();
+                sorted.sort();
+                sorted.dedup();
+                if sorted.len() < names.len() {
+                    return true;
+                }
+                stack.extend(entries.iter().map(|(_, v)| v));
+            }
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
+    false
 }
 
 /// A map key as the oracle names it: typed in v3 mode, kubectl's JSON key in k8s mode
@@ -264,7 +293,7 @@ fn key(k: &Node, mode: Mode, schema: Schema) -> Result<String, String> {
             .unwrap_or_default());
     }
     Ok(match typed(k, schema) {
-        Some(Typed::Str(s)) => s.to_owned(),
+        Some(Typed::Str(s)) => s.into_owned(),
         Some(Typed::Null) => "!!null".into(),
         Some(Typed::Bool(b)) => format!("!!bool {b}"),
         Some(Typed::Int(n)) => format!("!!int {n}"),
