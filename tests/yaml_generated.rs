@@ -74,6 +74,10 @@ const SCALARS: &[&str] = &[
     "18446744073709551615",
     "99999999999999999999",
     "-9223372036854775808",
+    "-9223372036854775809",
+    "4611686018427387904",
+    "0x8000000000000000",
+    "1e20",
     "a: b",
     "a #b",
     "#c",
@@ -324,7 +328,7 @@ impl Renderer {
                 } else {
                     '>'
                 };
-                let _ = write!(self.out, "{head} {sign}{ind}\n");
+                let _ = writeln!(self.out, "{head} {sign}{ind}");
                 let pad = if *ind == "2" {
                     indent + 2
                 } else {

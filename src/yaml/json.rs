@@ -141,6 +141,17 @@ pub fn typed(node: &Node, schema: Schema) -> Option<Typed<'_>> {
     })
 }
 
+/// A map key go-yaml v3 counts as a string when it picks the Go map type: untagged (or
+/// `!!str`) text that is no other type. Plain dates, which v3 reads as timestamps, count as
+/// strings here as everywhere in cinch (docs/yaml.md).
+pub fn is_v3_string_key(k: &Node) -> bool {
+    let tag_ok = match k.tag.as_deref() {
+        None | Some("!") => true,
+        Some(t) => core_tag(t) == Some(CoreTag::Str),
+    };
+    tag_ok && matches!(typed(k, Schema::Yaml12), Some(Typed::Str(_)))
+}
+
 /// Why go-yaml refuses a scalar's explicit core tag, if it does: the text must be what the
 /// tag says (`!!int abc` fails, `!!float 1` is fine), `!!binary` must be base64. Judged by
 /// YAML 1.1's resolver, so a tag either reader accepts is accepted (`!!bool yes` is fine to
@@ -157,7 +168,11 @@ pub(super) fn tag_error(node: &Node) -> Option<String> {
         CoreTag::Str | CoreTag::Collection => true,
         CoreTag::Binary => decode_binary(text).is_some(),
         CoreTag::Int => matches!(resolved, Some(Typed::Int(_))),
-        CoreTag::Float => matches!(resolved, Some(Typed::Int(_) | Typed::Float(_))),
+        // go-yaml turns an int64 into a float, not a larger integer.
+        CoreTag::Float => match &resolved {
+            Some(Typed::Int(n)) => n.as_i64().is_some(),
+            r => matches!(r, Some(Typed::Float(_))),
+        },
         CoreTag::Bool => matches!(resolved, Some(Typed::Bool(_))),
         CoreTag::Null => matches!(resolved, Some(Typed::Null)),
     };

@@ -11,15 +11,16 @@
 //! (argo-cd's 1.9 MB install.yaml: 24 ms of events, saphyr 22 ms).
 //!
 //! The loader resolves aliases (copying the anchored node, positions included) and `<<`
-//! merge keys (explicit keys win; among merged maps the earlier wins, per the YAML merge
-//! key spec), rejects duplicate keys, and enforces the limits in `crate::limits` so a hostile
+//! merge keys (as the reader of the file's kind applies them: compose-go's go-yaml v3 by
+//! default, kubectl's v2 with [`load_as`]; see `resolve_merges`), rejects duplicate keys, and enforces the limits in `crate::limits` so a hostile
 //! stream fails fast with a message naming the line. It is iterative (an explicit stack),
 //! so deep input cannot overflow the call stack.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use libyaml_safer::{EventData, Parser, ScalarStyle};
 
+use super::json::{Schema, Typed, is_v3_string_key, typed};
 use super::node::{Mark, Node, Scalar, Style, Value};
 use crate::limits::{MAX_YAML_DEPTH, MAX_YAML_DOCUMENTS, MAX_YAML_NODES};
 
@@ -29,6 +30,10 @@ pub struct Document {
     pub root: Node,
     /// The index of this document in its stream (0-based), for messages about empty ones.
     pub index: usize,
+    /// A `<<` merge key in it builds a map differently under the other reader's rules
+    /// (go-yaml v2 for a stream loaded as v3, and the reverse): a caller that finds it is
+    /// of the other kind loads the stream again with that reader's rules.
+    pub merges_differ: bool,
 }
 
 /// Why a stream could not be loaded: the first problem, with its position.
@@ -139,22 +144,32 @@ fn syntax_error(file: u32, e: &libyaml_safer::Error) -> LoadError {
     LoadError::new(mark, LoadErrorKind::Syntax, message)
 }
 
-/// Load every document of `text`. Empty documents (a lone `---`) come back as `Null` roots.
+/// Load every document of `text`, `<<` merges as compose-go's go-yaml v3 applies them.
+/// Empty documents (a lone `---`) come back as `Null` roots.
 pub fn load(text: &str) -> Result<Vec<Document>, LoadError> {
     load_file(text, 0)
 }
 
-/// Like [`load`], with every mark naming file `file` of the caller's file table.
-pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
-    load_events(text, file, &[]).map_err(|e| pinpoint(text, e))
+/// Like [`load`], `<<` merges as `schema`'s reader applies them (see [`Document::merges_differ`]).
+pub fn load_as(text: &str, schema: Schema) -> Result<Vec<Document>, LoadError> {
+    load_events(text, 0, &[], schema).map_err(|e| pinpoint(text, e))
 }
 
-/// Like [`load`], but in a document whose root map says `kind: <one of skip_kinds>`, the
+/// Like [`load`], with every mark naming file `file` of the caller's file table.
+pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
+    load_events(text, file, &[], Schema::Yaml12).map_err(|e| pinpoint(text, e))
+}
+
+/// Like [`load_as`], but in a document whose root map says `kind: <one of skip_kinds>`, the
 /// root keys after `kind` other than `apiVersion` and `metadata` are parsed (syntax is
 /// still checked) but never built. Kubernetes CustomResourceDefinitions are half of a
 /// typical cluster bundle's bytes and cinch reads nothing in them but their name.
-pub fn load_skipping(text: &str, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
-    load_events(text, 0, skip_kinds).map_err(|e| pinpoint(text, e))
+pub fn load_skipping(
+    text: &str,
+    skip_kinds: &[&str],
+    schema: Schema,
+) -> Result<Vec<Document>, LoadError> {
+    load_events(text, 0, skip_kinds, schema).map_err(|e| pinpoint(text, e))
 }
 
 /// Make a syntax error point at the line a user must fix: the scanner reports a
@@ -188,7 +203,12 @@ fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
     e
 }
 
-fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
+fn load_events(
+    text: &str,
+    file: u32,
+    skip_kinds: &[&str],
+    schema: Schema,
+) -> Result<Vec<Document>, LoadError> {
     // libyaml-safer 0.3 panics where C libyaml reads the NUL padding after the input: a
     // block scalar running to the end of a file that lacks a final line break (real files
     // do). So the parser reads the text with one, and `unterminated` undoes what that break
@@ -220,6 +240,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors = Anchors::default();
+    let mut merges_differ = false;
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
 
@@ -273,6 +294,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                 docs.push(Document {
                     root,
                     index: docs.len(),
+                    merges_differ: std::mem::take(&mut merges_differ),
                 });
                 None
             }
@@ -399,7 +421,8 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     entries,
                     ..
                 }) => {
-                    let entries = resolve_merges(entries)?;
+                    let (entries, differ) = resolve_merges(entries, schema)?;
+                    merges_differ |= differ;
                     Some((
                         Node {
                             mark,
@@ -523,66 +546,139 @@ fn is_merge_key(key: &Node) -> bool {
     key.as_plain() == Some("<<")
 }
 
-/// Apply `<<` merge keys and reject duplicate keys.
+/// Apply `<<` merge keys as `schema`'s reader does, and reject duplicate keys. Also says
+/// whether the other reader would build the map differently, so a caller that learns the
+/// document's kind later can load it again (see [`Document::merges_differ`]).
 ///
-/// Explicit keys beat merged ones wherever they appear; among several merged maps
-/// (`<<: [*a, *b]`) the first one wins. Merged entries take the place of the `<<` key.
-fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
-    let has_merge = entries.iter().any(|(k, _)| is_merge_key(k));
-    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
-    if !has_merge {
-        check_duplicates(&entries)?;
-        return Ok(entries);
-    }
-    let explicit: Vec<&str> = entries
-        .iter()
-        .filter(|(k, _)| !is_merge_key(k))
-        .filter_map(|(k, _)| k.as_str())
-        .collect();
+/// go-yaml v3 (compose-go), as the YAML merge-key spec: explicit keys win wherever they are
+/// written; among several merged maps (`<<: [*a, *b]`) the first wins; merged entries take
+/// the place of the `<<` key. Into a map whose own keys are all strings, merged keys come
+/// as their text (v3 picks a `map[string]any` by the map's own keys; `1:` becomes `"1"`,
+/// a null key is dropped). go-yaml v2 (kubectl) applies `<<` where it is written: it
+/// overrides the keys before it, the keys after it override it.
+fn resolve_merges(
+    entries: Vec<(Node, Node)>,
+    schema: Schema,
+) -> Result<(Vec<(Node, Node)>, bool), LoadError> {
     // `<<` twice is a duplicate key to go-yaml v3 too.
     check_duplicates(&entries)?;
-    for (key, value) in entries.iter() {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return Ok((entries, false));
+    }
+    let v3 = merge_v3(&entries)?;
+    let v2 = merge_v2(&entries)?;
+    let differs = !same_entries(&v3, &v2);
+    Ok(match schema {
+        Schema::Yaml12 => (v3, differs),
+        Schema::Yaml11 => (v2, differs),
+    })
+}
+
+/// The maps a `<<` value merges, in the order written.
+fn merge_sources(value: &Node) -> Result<Vec<&[(Node, Node)]>, LoadError> {
+    let want_map = |n: &Node| {
+        LoadError::new(
+            n.mark,
+            LoadErrorKind::Syntax,
+            format!(
+                "`<<` merge key needs a map or a list of maps, found {}",
+                n.kind()
+            ),
+        )
+    };
+    match &value.value {
+        Value::Map(entries) => Ok(vec![entries.as_slice()]),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.as_map().ok_or_else(|| want_map(i)))
+            .collect(),
+        _ => Err(want_map(value)),
+    }
+}
+
+/// A key as the reader's Go map tells keys apart: by typed value (`1` and `0x1` are one key).
+fn key_id(k: &Node, schema: Schema) -> String {
+    match typed(k, schema) {
+        Some(Typed::Str(s)) => format!("s{s}"),
+        Some(Typed::Null) => "n".into(),
+        Some(Typed::Bool(b)) => format!("b{b}"),
+        Some(Typed::Int(n)) => format!("i{n}"),
+        Some(Typed::Float(f)) => format!("f{}", f.to_bits()),
+        // Collection keys were refused when the map was built.
+        None => String::new(),
+    }
+}
+
+fn merge_v3(entries: &[(Node, Node)]) -> Result<Vec<(Node, Node)>, LoadError> {
+    let string_map = entries
+        .iter()
+        .all(|(k, _)| is_merge_key(k) || is_v3_string_key(k));
+    let mut seen: HashSet<String> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge_key(k))
+        .map(|(k, _)| key_id(k, Schema::Yaml12))
+        .collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
         if !is_merge_key(key) {
             out.push((key.clone(), value.clone()));
             continue;
         }
-        let sources: Vec<&Node> = match &value.value {
-            Value::Map(_) => vec![value],
-            Value::Seq(items) => items.iter().collect(),
-            _ => {
-                return Err(LoadError::new(
-                    value.mark,
-                    LoadErrorKind::Syntax,
-                    format!(
-                        "`<<` merge key needs a map or a list of maps, found {}",
-                        value.kind()
-                    ),
-                ));
-            }
-        };
-        for source in sources {
-            let Some(map) = source.as_map() else {
-                return Err(LoadError::new(
-                    source.mark,
-                    LoadErrorKind::Syntax,
-                    format!(
-                        "`<<` merge key needs a map or a list of maps, found {}",
-                        source.kind()
-                    ),
-                ));
-            };
-            for (k, v) in map {
-                let name = k.as_str();
-                let shadowed = name.is_some_and(|n| {
-                    explicit.contains(&n) || out.iter().any(|(ok, _)| ok.as_str() == Some(n))
-                });
-                if !shadowed {
-                    out.push((k.clone(), v.clone()));
+        for source in merge_sources(value)? {
+            for (k, v) in source {
+                let k = if string_map {
+                    match typed(k, Schema::Yaml12) {
+                        Some(Typed::Null) => continue,
+                        Some(Typed::Str(_)) => k.clone(),
+                        _ => Node {
+                            mark: k.mark,
+                            tag: None,
+                            value: Value::Scalar(Scalar {
+                                text: k.as_str().unwrap_or_default().to_owned(),
+                                style: Style::Quoted,
+                            }),
+                        },
+                    }
+                } else {
+                    k.clone()
+                };
+                if seen.insert(key_id(&k, Schema::Yaml12)) {
+                    out.push((k, v.clone()));
                 }
             }
         }
     }
     Ok(out)
+}
+
+fn merge_v2(entries: &[(Node, Node)]) -> Result<Vec<(Node, Node)>, LoadError> {
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut set = |k: &Node, v: &Node| match at.get(&key_id(k, Schema::Yaml11)) {
+        Some(&i) => out[i] = (k.clone(), v.clone()),
+        None => {
+            at.insert(key_id(k, Schema::Yaml11), out.len());
+            out.push((k.clone(), v.clone()));
+        }
+    };
+    for (key, value) in entries {
+        if !is_merge_key(key) {
+            set(key, value);
+            continue;
+        }
+        // The last merged map first, so the first one written wins.
+        for source in merge_sources(value)?.into_iter().rev() {
+            for (k, v) in source {
+                set(k, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The same entries, in any order.
+fn same_entries(a: &[(Node, Node)], b: &[(Node, Node)]) -> bool {
+    a.len() == b.len() && a.iter().all(|e| b.contains(e))
 }
 
 fn check_duplicates(entries: &[(Node, Node)]) -> Result<(), LoadError> {
@@ -719,7 +815,7 @@ mod tests {
     #[test]
     fn skipped_kinds_keep_only_their_head() {
         let text = "apiVersion: v1\nkind: Big\nspec: {a: [1, {b: 2}], c: &x 3}\nx: *x\nmetadata: {name: n, labels: {c: *x}}\n---\nkind: Small\nspec: {a: 1}\n";
-        let docs = load_skipping(text, &["Big"]).unwrap();
+        let docs = load_skipping(text, &["Big"], Schema::Yaml12).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].root.as_map().unwrap().len(), 3);
         assert_eq!(docs[0].root.get("kind").unwrap().as_str(), Some("Big"));
@@ -742,7 +838,7 @@ mod tests {
             Some("1")
         );
         assert!(
-            load_skipping("kind: Big\nspec: [1, 2\n", &["Big"]).is_err(),
+            load_skipping("kind: Big\nspec: [1, 2\n", &["Big"], Schema::Yaml12).is_err(),
             "syntax still checked"
         );
     }
@@ -752,5 +848,68 @@ mod tests {
         let err = load("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert_eq!(err.kind, LoadErrorKind::Syntax);
         assert!(err.mark.line >= 2);
+    }
+
+    fn texts(node: &Node) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = node
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let key = match &k.value {
+                    Value::Scalar(s) if s.style == Style::Quoted => format!("{:?}", s.text),
+                    _ => k.as_str().unwrap_or("~").to_owned(),
+                };
+                (key, v.as_str().unwrap_or("~").to_owned())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+    }
+
+    #[test]
+    fn merge_rules_follow_the_reader() {
+        let text = "b: web\n<<: [{b: a, c: x}, {c: y, d: z}]\nd: last\n";
+        let v3 = load_as(text, Schema::Yaml12).unwrap();
+        let v2 = load_as(text, Schema::Yaml11).unwrap();
+        // v3: explicit keys win wherever written, the first merged map wins.
+        assert_eq!(
+            texts(&v3[0].root),
+            pairs(&[("b", "web"), ("c", "x"), ("d", "last")])
+        );
+        // v2: `<<` overrides the keys before it, the keys after it override it.
+        assert_eq!(
+            texts(&v2[0].root),
+            pairs(&[("b", "a"), ("c", "x"), ("d", "last")])
+        );
+        assert!(v3[0].merges_differ && v2[0].merges_differ);
+        let same = load_as("<<: {a: 1}\nb: 2\n", Schema::Yaml12).unwrap();
+        assert!(!same[0].merges_differ);
+    }
+
+    #[test]
+    fn v3_merges_keys_as_text_into_a_map_of_string_keys() {
+        let text = "<<: {1: a, ~: b, yes: c}\nk: v\n";
+        let v3 = load_as(text, Schema::Yaml12).unwrap();
+        assert_eq!(
+            texts(&v3[0].root),
+            pairs(&[("\"1\"", "a"), ("k", "v"), ("yes", "c")])
+        );
+        assert!(v3[0].merges_differ);
+        // A map with a key of another type keeps merged keys typed.
+        let mixed = load_as("<<: {1: a}\n2: v\n", Schema::Yaml12).unwrap();
+        assert_eq!(texts(&mixed[0].root), pairs(&[("1", "a"), ("2", "v")]));
+    }
+
+    #[test]
+    fn merge_of_an_aliased_list_is_refused() {
+        let err = load("l: &l [{a: 1}]\nm:\n  <<: *l\n").unwrap_err();
+        assert!(err.message.contains("merge key"), "{}", err.message);
+        // A written list of aliased maps is fine.
+        assert!(load("a: &a {x: 1}\nm:\n  <<: [*a]\n").is_ok());
     }
 }

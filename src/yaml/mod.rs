@@ -17,7 +17,7 @@ mod load;
 mod node;
 
 pub use de::{DeError, UnknownField, from_node, from_node_at};
-pub use load::{Document, LoadError, LoadErrorKind, load, load_file, load_skipping};
+pub use load::{Document, LoadError, LoadErrorKind, load, load_as, load_file, load_skipping};
 pub use node::{Mark, Node, Scalar, Style, Value};
 
 use crate::diag::{Code, Diagnostic};

@@ -156,7 +156,8 @@ pub fn cinch(bytes: &[u8], mode: Mode) -> Outcome {
             };
         }
     };
-    let docs = match cinch::yaml::load(&text) {
+    let schema = mode.schema();
+    let docs = match cinch::yaml::load_as(&text, schema) {
         Ok(d) => d,
         Err(e) => {
             return Outcome::Rejected {
@@ -165,7 +166,6 @@ pub fn cinch(bytes: &[u8], mode: Mode) -> Outcome {
             };
         }
     };
-    let schema = mode.schema();
     let mut out = Vec::new();
     for d in &docs {
         // kubectl drops empty documents; compose-go's decoder reports them as null.
@@ -229,14 +229,16 @@ fn view(node: &Node, mode: Mode, schema: Schema) -> Result<Json, String> {
             Typed::Int(n) => Json::Number(n),
             Typed::Str(s) => Json::String(s.into_owned()),
             Typed::Float(f) if mode == Mode::K8s => {
-                // kubectl's JSON writes an integral float as an integer (`1000`).
-                if f.fract() == 0.0 && f.abs() < 1e21 {
-                    let two63 = 2f64.powi(63);
-                    if (-two63..two63).contains(&f) {
-                        return Ok(json!(f as i64));
+                // kubectl's JSON writes a float in its shortest decimal digits, without an
+                // exponent below 1e21 (`1000`, `4611686018427388000`), and such text reads
+                // back as an integer when it fits 64 bits; Rust's `{}` writes the same digits.
+                if f.is_finite() && f.abs() < 1e21 {
+                    let text = format!("{f}");
+                    if let Ok(i) = text.parse::<i64>() {
+                        return Ok(json!(i));
                     }
-                    if (0.0..2f64.powi(64)).contains(&f) {
-                        return Ok(json!(f as u64));
+                    if let Ok(u) = text.parse::<u64>() {
+                        return Ok(json!(u));
                     }
                 }
                 float(f)
@@ -249,7 +251,7 @@ fn view(node: &Node, mode: Mode, schema: Schema) -> Result<Json, String> {
 /// Whether some map of `text` has two keys that kubectl names alike though they are written
 /// differently (`yes:` and `true:`): go-yaml v2 keeps the last silently.
 pub fn kubectl_merges_keys(text: &str) -> bool {
-    let Ok(docs) = cinch::yaml::load(text) else {
+    let Ok(docs) = cinch::yaml::load_as(text, Schema::Yaml11) else {
         return false;
     };
     let mut stack: Vec<&Node> = docs.iter().map(|d| &d.root).collect();
