@@ -564,8 +564,24 @@ fn same_but_timestamps(ours: &serde_json::Value, real: &serde_json::Value) -> bo
     }
 }
 
-/// A disagreement: `None` if cinch and the oracle agree or the difference is deliberate.
+/// How cinch's reading of a stream compares with the oracle's.
+enum Verdict {
+    Agree,
+    /// A deliberate difference (docs/yaml.md), by its reason.
+    Deliberate(&'static str),
+    /// A disagreement, by its kind.
+    Differs(String),
+}
+
+/// The disagreement, if cinch and the oracle differ other than deliberately.
 fn differs(text: &str, oracles: &mut [Oracle; 2], which: usize) -> Option<String> {
+    match verdict(text, oracles, which) {
+        Verdict::Differs(kind) => Some(kind),
+        Verdict::Agree | Verdict::Deliberate(_) => None,
+    }
+}
+
+fn verdict(text: &str, oracles: &mut [Oracle; 2], which: usize) -> Verdict {
     let (a, b) = oracles.split_at_mut(1);
     let (oracle, other) = if which == 0 {
         (&mut a[0], &mut b[0])
@@ -574,11 +590,13 @@ fn differs(text: &str, oracles: &mut [Oracle; 2], which: usize) -> Option<String
     };
     let real = oracle.read(text.as_bytes());
     let ours = cinch(text.as_bytes(), oracle.mode());
-    if ours.agrees(&real) || deliberate(text, oracle.mode(), &ours, &real, oracle, other).is_some()
-    {
-        return None;
+    if ours.agrees(&real) {
+        return Verdict::Agree;
     }
-    Some(match (&ours, &real) {
+    if let Some(why) = deliberate(text, oracle.mode(), &ours, &real, oracle, other) {
+        return Verdict::Deliberate(why);
+    }
+    Verdict::Differs(match (&ours, &real) {
         (Outcome::Accepted(_), Outcome::Accepted(_)) => "values differ".to_owned(),
         (Outcome::Accepted(_), Outcome::Rejected { message, .. }) => {
             format!("cinch accepts, oracle rejects: {message}")
@@ -687,6 +705,7 @@ fn generated_yaml_reads_as_the_real_tools_read_it() {
         let start = Instant::now();
         let mut cases = 0usize;
         let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        let mut deliberate: BTreeMap<&str, usize> = BTreeMap::new();
         loop {
             match budget {
                 Some(b) if start.elapsed() >= b => break,
@@ -696,8 +715,13 @@ fn generated_yaml_reads_as_the_real_tools_read_it() {
             let mut tree = strategy.new_tree(&mut runner).expect("a generated stream");
             cases += 1;
             let text = render(&tree.current());
-            let Some(kind) = differs(&text, &mut oracles, which) else {
-                continue;
+            let kind = match verdict(&text, &mut oracles, which) {
+                Verdict::Agree => continue,
+                Verdict::Deliberate(why) => {
+                    *deliberate.entry(why).or_default() += 1;
+                    continue;
+                }
+                Verdict::Differs(kind) => kind,
             };
             let key = kind_key(&kind);
             if let Some(entry) = seen.get_mut(&key) {
@@ -710,11 +734,15 @@ fn generated_yaml_reads_as_the_real_tools_read_it() {
         let total: usize = seen.values().map(|(n, _)| n).sum();
         let _ = writeln!(
             report,
-            "{test} [{}]: {cases} cases in {:.0?}, {total} disagreements, {} distinct",
+            "{test} [{}]: {cases} cases in {:.0?}, {total} disagreements, {} distinct; {} deliberate differences",
             mode.name(),
             start.elapsed(),
-            seen.len()
+            seen.len(),
+            deliberate.values().sum::<usize>()
         );
+        for (why, n) in &deliberate {
+            let _ = writeln!(report, "  deliberate {n} x {why}");
+        }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/yaml-gen");
         for (i, (kind, (n, small))) in seen.iter().enumerate() {
             let _ = writeln!(report, "  {n} x {kind}\n{}", indent_block(small));

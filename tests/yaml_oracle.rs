@@ -39,6 +39,18 @@ const DELIBERATE: &[(&str, Mode, &str)] = &[
         "limits::MAX_YAML_DEPTH, as for v3",
     ),
     (
+        "testdata/bad/compose/tag-before-comma.yaml",
+        Mode::V3,
+        "a tag directly followed by `,` in a flow collection: go-yaml reads the comma into \
+         the tag (`[!x, b]` is the one item `b` tagged `!x,`), a silent change of meaning; \
+         cinch refuses it at the line (libyaml-safer cannot read it either)",
+    ),
+    (
+        "testdata/bad/compose/tag-before-comma.yaml",
+        Mode::K8s,
+        "a tag directly followed by `,`, as for v3",
+    ),
+    (
         "testdata/bad/compose/duplicate-key.yaml",
         Mode::K8s,
         "a duplicate key is reported, as compose-go (go-yaml v3) does; kubectl's go-yaml v2 \

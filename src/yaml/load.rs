@@ -144,6 +144,23 @@ fn syntax_error(file: u32, e: &libyaml_safer::Error) -> LoadError {
     LoadError::new(mark, LoadErrorKind::Syntax, message)
 }
 
+/// Keep the panics of libyaml-safer off stderr (the binary calls this once at start). The
+/// port panics on a few inputs C libyaml reads (a tag directly followed by `,` in a flow
+/// collection); the loader catches that and reports a syntax error at the line, so the
+/// panic's own message and backtrace would only be noise. Other panics print as before.
+pub fn quiet_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("libyaml-safer"))
+        {
+            return;
+        }
+        default(info);
+    }));
+}
+
 /// Load every document of `text`, `<<` merges as compose-go's go-yaml v3 applies them.
 /// Empty documents (a lone `---`) come back as `Null` roots.
 pub fn load(text: &str) -> Result<Vec<Document>, LoadError> {

@@ -17,7 +17,10 @@ mod load;
 mod node;
 
 pub use de::{DeError, UnknownField, from_node, from_node_at};
-pub use load::{Document, LoadError, LoadErrorKind, load, load_as, load_file, load_skipping};
+pub use load::{
+    Document, LoadError, LoadErrorKind, load, load_as, load_file, load_skipping,
+    quiet_reader_panics,
+};
 pub use node::{Mark, Node, Scalar, Style, Value};
 
 use crate::diag::{Code, Diagnostic};
