@@ -514,13 +514,22 @@ fn deliberate(
     {
         return Some("syntax go-yaml v2 accepts and v3 refuses: cinch follows v3");
     }
+    // cinch refuses an unknown anchor itself, so when it accepts, the anchor is in the stream.
     if mode == Mode::K8s
         && ours.accepted()
         && real_error.is_some_and(|m| m.contains("unknown anchor"))
-        && other.read(text.as_bytes()).accepted()
     {
         return Some(
             "an alias of an earlier document's anchor: go-yaml v3 reads it, kubectl parses each document alone",
+        );
+    }
+    if mode == Mode::K8s
+        && ours.accepted()
+        && real_error.is_some_and(|m| m.contains("did not find expected node content"))
+        && has_end_marker_only_document(text)
+    {
+        return Some(
+            "a document of only `...`: kubectl's splitter hands go-yaml v2 that chunk alone, which it refuses",
         );
     }
     if mode == Mode::K8s && oracle::kubectl_merges_keys(text) {
@@ -545,6 +554,30 @@ fn deliberate(
         }
     }
     None
+}
+
+/// Whether a chunk between `---` lines (as kubectl splits) holds `...` and nothing else.
+fn has_end_marker_only_document(text: &str) -> bool {
+    let mut chunk: Vec<&str> = Vec::new();
+    let only_end = |c: &[&str]| {
+        let lines: Vec<&str> = c
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        !lines.is_empty() && lines.iter().all(|l| *l == "...")
+    };
+    for line in text.lines() {
+        if line.starts_with("---") {
+            if only_end(&chunk) {
+                return true;
+            }
+            chunk.clear();
+        } else {
+            chunk.push(line);
+        }
+    }
+    only_end(&chunk)
 }
 
 /// Equal, where the oracle's `{"!timestamp": …}` may stand for cinch's string.

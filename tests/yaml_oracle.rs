@@ -39,6 +39,19 @@ const DELIBERATE: &[(&str, Mode, &str)] = &[
         "limits::MAX_YAML_DEPTH, as for v3",
     ),
     (
+        "testdata/yaml/alias-across-documents.k8s.yaml",
+        Mode::K8s,
+        "an alias of an earlier document's anchor: kubectl parses each document alone and \
+         refuses it; cinch reads the stream as one, as compose-go's go-yaml v3 does (one \
+         loader for both kinds)",
+    ),
+    (
+        "testdata/yaml/document-end-only.k8s.yaml",
+        Mode::K8s,
+        "a document of only `...`: kubectl's splitter hands go-yaml v2 that chunk alone, which \
+         it refuses; as one stream it is an empty document, which kubectl drops anyway",
+    ),
+    (
         "testdata/bad/compose/tag-before-comma.yaml",
         Mode::V3,
         "a tag directly followed by `,` in a flow collection: go-yaml reads the comma into \

@@ -102,12 +102,19 @@ pub fn lower(
             // v3 (rare): the Kubernetes documents are read again with v2's rules.
             let kubectl_reads_otherwise =
                 |d: &yaml::Document| d.merges_differ && sniff(&d.root) == DocKind::Kubernetes;
-            if docs.iter().any(kubectl_reads_otherwise)
-                && let Ok(v2) = yaml::load_skipping(&src.text, skipped, Schema::Yaml11)
-            {
-                for (d, again) in docs.iter_mut().zip(v2) {
-                    if kubectl_reads_otherwise(d) {
-                        *d = again;
+            if docs.iter().any(kubectl_reads_otherwise) {
+                match yaml::load_skipping(&src.text, skipped, Schema::Yaml11) {
+                    Ok(v2) => {
+                        for (d, again) in docs.iter_mut().zip(v2) {
+                            if kubectl_reads_otherwise(d) {
+                                *d = again;
+                            }
+                        }
+                    }
+                    // v2 decodes merged-over entries that v3 skips, and refuses a bad one.
+                    Err(e) => {
+                        diags.push(e.to_diagnostic(&src.display));
+                        return Fragment::default();
                     }
                 }
             }

@@ -258,6 +258,12 @@ fn load_events(
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors = Anchors::default();
     let mut merges_differ = false;
+    // How many errors were held before this document.
+    let mut held_before = 0;
+    let mut deferred = Deferred {
+        schema,
+        pending: Vec::new(),
+    };
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
 
@@ -308,6 +314,10 @@ fn load_events(
             EventData::DocumentEnd { .. } => {
                 skipped_doc = false;
                 let root = root.take().unwrap_or_else(|| Node::new(mark, Value::Null));
+                deferred.check(&root)?;
+                // Errors held and dropped: v2 raises them, so it reads the document otherwise.
+                merges_differ |= deferred.pending.len() > held_before;
+                held_before = deferred.pending.len();
                 docs.push(Document {
                     root,
                     index: docs.len(),
@@ -316,11 +326,14 @@ fn load_events(
                 None
             }
             EventData::Alias { anchor } if anchors.is_open(&anchor, &stack) => {
-                return Err(LoadError::new(
+                let e = LoadError::new(
                     mark,
                     LoadErrorKind::Syntax,
                     format!("anchor '{anchor}' value contains itself"),
-                ));
+                );
+                deferred.raise(mark, Shape::Leaf, e)?;
+                alias_of_non_map = true;
+                Some((Node::new(mark, Value::Null), None))
             }
             EventData::Alias { anchor } => match anchors.done.get(&anchor) {
                 Some((node, count)) => {
@@ -375,7 +388,8 @@ fn load_events(
                     value: Value::Scalar(Scalar { text, style }),
                 };
                 if let Some(why) = super::json::tag_error(&node) {
-                    return Err(LoadError::new(mark, LoadErrorKind::Syntax, why));
+                    let e = LoadError::new(mark, LoadErrorKind::Syntax, why);
+                    deferred.raise(mark, Shape::Leaf, e)?;
                 }
                 Some((node, anchors.start(anchor)))
             }
@@ -438,8 +452,19 @@ fn load_events(
                     entries,
                     ..
                 }) => {
-                    let (entries, differ) = resolve_merges(entries, schema)?;
-                    merges_differ |= differ;
+                    let entries = match resolve_merges(entries, schema)? {
+                        Ok((entries, differ)) => {
+                            merges_differ |= differ;
+                            entries
+                        }
+                        Err((e, entries)) => {
+                            deferred.raise(mark, Shape::Map, e)?;
+                            entries
+                                .into_iter()
+                                .filter(|(k, _)| !is_merge_key(k))
+                                .collect()
+                        }
+                    };
                     Some((
                         Node {
                             mark,
@@ -467,7 +492,12 @@ fn load_events(
         match stack.last_mut() {
             None => root = Some(settle(node)),
             Some(Frame::Seq { items, .. }) => items.push(settle(node)),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                mark: map_mark,
+                ..
+            }) => match key.take() {
                 None if at_root
                     && skipped_doc
                     && !matches!(node.as_str(), Some("apiVersion" | "kind" | "metadata")) =>
@@ -485,14 +515,15 @@ fn load_events(
                 }
                 None => *key = Some(node),
                 Some(k) if alias_of_non_map && is_merge_key(&k) => {
-                    return Err(LoadError::new(
+                    let e = LoadError::new(
                         node.mark,
                         LoadErrorKind::Syntax,
                         format!(
                             "`<<` merge key needs a map or a list of maps, found an alias of {}",
                             node.kind()
                         ),
-                    ));
+                    );
+                    deferred.raise(*map_mark, Shape::Map, e)?;
                 }
                 Some(k) => {
                     if at_root
@@ -537,6 +568,73 @@ fn settle(node: Node) -> Node {
     }
 }
 
+/// What a node is, to tell a map from its first key (a block map starts where that key does).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A scalar or null.
+    Leaf,
+    Seq,
+    Map,
+}
+
+fn shape(node: &Node) -> Shape {
+    match node.value {
+        Value::Null | Value::Scalar(_) => Shape::Leaf,
+        Value::Seq(_) => Shape::Seq,
+        Value::Map(_) => Shape::Map,
+    }
+}
+
+/// Errors go-yaml raises only when it decodes the node: a scalar that is not what its tag
+/// says, an alias inside its own anchor, a `<<` of no map. go-yaml v2 (kubectl) decodes
+/// every node, merged-over ones too, so they are raised at once; v3 (compose-go) never
+/// decodes a merged entry that an explicit key shadows or a null key it drops, so under its
+/// rules they wait until the document is built and count only if the node is in it.
+struct Deferred {
+    schema: Schema,
+    pending: Vec<(Mark, Shape, LoadError)>,
+}
+
+impl Deferred {
+    fn raise(&mut self, at: Mark, shape: Shape, e: LoadError) -> Result<(), LoadError> {
+        match self.schema {
+            Schema::Yaml11 => Err(e),
+            Schema::Yaml12 => {
+                self.pending.push((at, shape, e));
+                Ok(())
+            }
+        }
+    }
+
+    /// The first held error whose node is in the document.
+    fn check(&self, root: &Node) -> Result<(), LoadError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if let Some((_, _, e)) = self
+                .pending
+                .iter()
+                .find(|(m, s, _)| *m == n.mark && *s == shape(n))
+            {
+                return Err(e.clone());
+            }
+            match &n.value {
+                Value::Seq(items) => stack.extend(items.iter().rev()),
+                Value::Map(entries) => {
+                    for (k, v) in entries.iter().rev() {
+                        stack.push(v);
+                        stack.push(k);
+                    }
+                }
+                Value::Null | Value::Scalar(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 fn too_many_nodes(mark: Mark) -> LoadError {
     LoadError::new(
         mark,
@@ -573,22 +671,27 @@ fn is_merge_key(key: &Node) -> bool {
 /// as their text (v3 picks a `map[string]any` by the map's own keys; `1:` becomes `"1"`,
 /// a null key is dropped). go-yaml v2 (kubectl) applies `<<` where it is written: it
 /// overrides the keys before it, the keys after it override it.
+/// A `<<` value that is no map (or list of maps) is the inner error, with the entries given
+/// back (the caller may defer it, see [`Deferred`]).
+#[allow(clippy::type_complexity)]
 fn resolve_merges(
     entries: Vec<(Node, Node)>,
     schema: Schema,
-) -> Result<(Vec<(Node, Node)>, bool), LoadError> {
+) -> Result<Result<(Vec<(Node, Node)>, bool), (LoadError, Vec<(Node, Node)>)>, LoadError> {
     // `<<` twice is a duplicate key to go-yaml v3 too.
     check_duplicates(&entries)?;
     if !entries.iter().any(|(k, _)| is_merge_key(k)) {
-        return Ok((entries, false));
+        return Ok(Ok((entries, false)));
     }
-    let v3 = merge_v3(&entries)?;
-    let v2 = merge_v2(&entries)?;
+    let (v3, v2) = match (merge_v3(&entries), merge_v2(&entries)) {
+        (Ok(v3), Ok(v2)) => (v3, v2),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err((e, entries))),
+    };
     let differs = !same_entries(&v3, &v2);
-    Ok(match schema {
+    Ok(Ok(match schema {
         Schema::Yaml12 => (v3, differs),
         Schema::Yaml11 => (v2, differs),
-    })
+    }))
 }
 
 /// The maps a `<<` value merges, in the order written.
