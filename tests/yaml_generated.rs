@@ -532,6 +532,14 @@ fn deliberate(
             "a document of only `...`: kubectl's splitter hands go-yaml v2 that chunk alone, which it refuses",
         );
     }
+    if mode == Mode::V3
+        && real.accepted()
+        && our_error.is_some_and(|m| m.contains("value contains itself"))
+    {
+        return Some(
+            "an alias inside its own anchor as a `<<` source: v3 refuses it only when decoding recurses into it; cinch refuses it always, as v2 does",
+        );
+    }
     if mode == Mode::K8s && oracle::kubectl_merges_keys(text) {
         return Some("keys kubectl names alike (`yes:` and `true:`): go-yaml v2 keeps the last");
     }

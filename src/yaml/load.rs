@@ -298,6 +298,8 @@ fn load_events(
         // The node is an alias of something other than a map: go-yaml refuses it as a `<<`
         // value though the aliased list may hold maps (a written list of maps is fine).
         let mut alias_of_non_map = false;
+        // The node stands for an alias inside its own anchor (see `Deferred`).
+        let mut self_alias: Option<LoadError> = None;
         let done: Option<(Node, Option<(String, u64)>)> = match event.data {
             EventData::StreamStart { .. } => None,
             EventData::StreamEnd => break mark,
@@ -331,8 +333,8 @@ fn load_events(
                     LoadErrorKind::Syntax,
                     format!("anchor '{anchor}' value contains itself"),
                 );
-                deferred.raise(mark, Shape::Leaf, e)?;
-                alias_of_non_map = true;
+                deferred.raise(mark, Shape::Leaf, e.clone())?;
+                self_alias = Some(e);
                 Some((Node::new(mark, Value::Null), None))
             }
             EventData::Alias { anchor } => match anchors.done.get(&anchor) {
@@ -452,6 +454,10 @@ fn load_events(
                     entries,
                     ..
                 }) => {
+                    // go-yaml v3 decodes a merged map into this one: its held error is ours.
+                    if let Some(e) = deferred.of_sources(&entries) {
+                        deferred.raise(mark, Shape::Map, e)?;
+                    }
                     let entries = match resolve_merges(entries, schema)? {
                         Ok((entries, differ)) => {
                             merges_differ |= differ;
@@ -514,6 +520,10 @@ fn load_events(
                     ));
                 }
                 None => *key = Some(node),
+                Some(k) if self_alias.is_some() && is_merge_key(&k) => {
+                    let e = self_alias.take().expect("checked");
+                    deferred.raise(*map_mark, Shape::Map, e)?;
+                }
                 Some(k) if alias_of_non_map && is_merge_key(&k) => {
                     let e = LoadError::new(
                         node.mark,
@@ -604,6 +614,30 @@ impl Deferred {
                 Ok(())
             }
         }
+    }
+
+    /// A held error of a map that a `<<` of `entries` merges.
+    fn of_sources(&self, entries: &[(Node, Node)]) -> Option<LoadError> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let sources = entries
+            .iter()
+            .filter(|(k, _)| is_merge_key(k))
+            .flat_map(|(_, v)| match &v.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![v],
+            });
+        for n in sources {
+            if let Some((_, _, e)) = self
+                .pending
+                .iter()
+                .find(|(m, s, _)| *m == n.mark && *s == shape(n))
+            {
+                return Some(e.clone());
+            }
+        }
+        None
     }
 
     /// The first held error whose node is in the document.
