@@ -7,6 +7,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    cinch::yaml::quiet_reader_panics();
     let mut io = cinch::Io {
         stdin: &mut std::io::stdin().lock(),
         stdout: &mut std::io::stdout().lock(),

@@ -720,3 +720,27 @@ fn malformed_manifests_fail_with_file_and_line() {
         );
     }
 }
+
+/// A `<<` merge key after an explicit key of the same name reads as each real tool reads it
+/// (testdata/yaml/merge-key-order.*): kubectl's go-yaml v2 lets the merge replace the key
+/// before it, compose-go's v3 keeps the explicit key.
+#[test]
+fn merge_keys_read_as_the_real_tool_of_each_kind() {
+    let image = |file: &str| {
+        let run = cinch(&["inspect", file]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        let model = json(&run.stdout);
+        model["workloads"][0]["containers"][0]["image"]["value"]["raw"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        image("testdata/yaml/merge-key-order.k8s.yaml"),
+        "busybox:1.36"
+    );
+    assert_eq!(
+        image("testdata/yaml/merge-key-order.compose.yaml"),
+        "nginx:1.27"
+    );
+}

@@ -8,10 +8,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // Skipping (a one-letter kind, so the fuzzer finds it) must never panic either.
-    let _ = cinch::yaml::load_skipping(text, &["K"]);
+    let _ = cinch::yaml::load_skipping(text, &["K"], cinch::yaml::json::Schema::Yaml11);
     if let Ok(docs) = cinch::yaml::load(text) {
         for doc in &docs {
-            let _ = cinch::yaml::from_node::<k8s_like::Pod>(&doc.root);
+            let _ = cinch::yaml::from_node::<k8s_like::Pod>(&doc.root, cinch::yaml::json::Schema::Yaml11);
         }
     }
 });

@@ -94,13 +94,33 @@ pub fn lower(
             } else {
                 SKIPPED_KINDS
             };
-            let docs = match yaml::load_skipping(&src.text, skipped) {
+            let mut docs = match yaml::load_skipping(&src.text, skipped, Schema::Yaml12) {
                 Ok(d) => d,
                 Err(e) => {
                     diags.push(e.to_diagnostic(&src.display));
                     return Fragment::default();
                 }
             };
+            // A `<<` merge that kubectl's go-yaml v2 applies differently from compose-go's
+            // v3 (rare): the Kubernetes documents are read again with v2's rules.
+            let kubectl_reads_otherwise =
+                |d: &yaml::Document| d.merges_differ && sniff(&d.root) == DocKind::Kubernetes;
+            if docs.iter().any(kubectl_reads_otherwise) {
+                match yaml::load_skipping(&src.text, skipped, Schema::Yaml11) {
+                    Ok(v2) => {
+                        for (d, again) in docs.iter_mut().zip(v2) {
+                            if kubectl_reads_otherwise(d) {
+                                *d = again;
+                            }
+                        }
+                    }
+                    // v2 decodes merged-over entries that v3 skips, and refuses a bad one.
+                    Err(e) => {
+                        diags.push(e.to_diagnostic(&src.display));
+                        return Fragment::default();
+                    }
+                }
+            }
             lower_yaml(src, docs, overrides, opts, diags)
         }
     }

@@ -8,8 +8,11 @@
 //!   `deserialize_struct`), with its position and the closest known name, so `imagee:` becomes
 //!   "unknown field imagee; did you mean image?".
 //!
-//! Typing follows Go's YAML decoding as Kubernetes does it: a plain `8080` is a number, a
-//! quoted `"8080"` a string; `null` decodes as an empty list or object where one is required.
+//! Typing follows the reader of the file's kind (`yaml::json::typed` with the caller's
+//! [`Schema`]; kubectl's go-yaml v2 for Kubernetes, so `yes` is a boolean and `0644` is 420):
+//! a plain `8080` is a number, a quoted `"8080"` a string; `null` decodes as an empty list or
+//! object where one is required. Map keys are named as that reader names them in JSON
+//! (`sigs.k8s.io/yaml` writes a plain key `yes` as `"true"`, `0x10` as `"16"`).
 //! One leniency: a scalar of any style decodes where a string is expected (`value: 8080`).
 
 use std::cell::RefCell;
@@ -20,7 +23,8 @@ use serde::de::{
     VariantAccess, Visitor,
 };
 
-use super::node::{Mark, Node, Style, Value};
+use super::json::{Schema, Typed, key_text, typed};
+use super::node::{Mark, Node, Value};
 
 /// A decoding error with the position and field path of the node it is about.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,10 +74,10 @@ enum Seg<'a> {
     Index(usize),
 }
 
-#[derive(Default)]
 struct State<'a> {
     path: Vec<Seg<'a>>,
     unknown: Vec<UnknownField>,
+    schema: Schema,
 }
 
 impl State<'_> {
@@ -102,19 +106,26 @@ fn render_path(path: &[Seg<'_>]) -> String {
     s
 }
 
-/// Decode `T` from `node`; returns the value and the unknown fields met on the way.
+/// Decode `T` from `node`, scalars typed by `schema`; returns the value and the unknown
+/// fields met on the way.
 pub fn from_node<'a, T: de::Deserialize<'a>>(
     node: &'a Node,
+    schema: Schema,
 ) -> Result<(T, Vec<UnknownField>), DeError> {
-    from_node_at(node, "")
+    from_node_at(node, "", schema)
 }
 
 /// Like [`from_node`], with paths in errors and warnings prefixed by `base`.
 pub fn from_node_at<'a, T: de::Deserialize<'a>>(
     node: &'a Node,
     base: &'a str,
+    schema: Schema,
 ) -> Result<(T, Vec<UnknownField>), DeError> {
-    let state = RefCell::new(State::default());
+    let state = RefCell::new(State {
+        path: Vec::new(),
+        unknown: Vec::new(),
+        schema,
+    });
     if !base.is_empty() {
         state.borrow_mut().path.push(Seg::Key(base));
     }
@@ -142,26 +153,19 @@ impl<'a> De<'a, '_> {
     }
 
     fn scalar_any<V: Visitor<'a>>(&self, visitor: V) -> Result<V::Value, DeError> {
-        let node = self.node;
-        let Value::Scalar(s) = &node.value else {
-            unreachable!("scalar_any on a non-scalar")
-        };
-        let forced_string = node.tag.as_deref().is_some_and(|t| t.ends_with(":str"));
-        if s.style == Style::Plain && !forced_string {
-            if let Some(b) = node.as_bool() {
-                return visitor.visit_bool(b);
-            }
-            if let Some(i) = node.as_i64() {
-                return visitor.visit_i64(i);
-            }
-            if let Ok(u) = s.text.parse::<u64>() {
-                return visitor.visit_u64(u);
-            }
-            if let Some(f) = node.as_f64() {
-                return visitor.visit_f64(f);
-            }
+        let schema = self.state.borrow().schema;
+        match typed(self.node, schema) {
+            Some(Typed::Null) => visitor.visit_unit(),
+            Some(Typed::Bool(b)) => visitor.visit_bool(b),
+            Some(Typed::Int(n)) => match n.as_i64() {
+                Some(i) => visitor.visit_i64(i),
+                None => visitor.visit_u64(n.as_u64().unwrap_or_default()),
+            },
+            Some(Typed::Float(f)) => visitor.visit_f64(f),
+            Some(Typed::Str(std::borrow::Cow::Borrowed(s))) => visitor.visit_borrowed_str(s),
+            Some(Typed::Str(std::borrow::Cow::Owned(s))) => visitor.visit_string(s),
+            None => unreachable!("scalar_any on a collection"),
         }
-        visitor.visit_borrowed_str(&s.text)
     }
 
     fn map<V: Visitor<'a>>(
@@ -413,6 +417,13 @@ impl<'a> MapAccess<'a> for Entries<'a, '_> {
                 suggestion: closest(name, fields),
             });
         }
+        let schema = self.state.borrow().schema;
+        if schema == Schema::Yaml11 && !matches!(typed(key, schema), Some(Typed::Str(_))) {
+            // kubectl's JSON names this key by its YAML 1.1 value (`yes` -> "true").
+            return seed
+                .deserialize(key_text(key, schema).into_deserializer())
+                .map(Some);
+        }
         seed.deserialize(De {
             node: key,
             state: self.state,
@@ -554,7 +565,7 @@ mod tests {
     #[test]
     fn decodes_and_reports_unknown_fields_with_suggestions() {
         let n = root("name: web\nimagee: nginx\nports:\n  - containerPort: 80\n    protocl: TCP\n");
-        let (c, unknown): (Container, _) = from_node(&n).unwrap();
+        let (c, unknown): (Container, _) = from_node(&n, Schema::Yaml11).unwrap();
         assert_eq!(c.name, "web");
         assert_eq!(c.ports[0].container_port, 80);
         assert_eq!(unknown.len(), 2);
@@ -568,7 +579,7 @@ mod tests {
     #[test]
     fn errors_carry_line_and_path() {
         let n = root("name: web\nports:\n  - containerPort: http\n");
-        let err = from_node::<Container>(&n).unwrap_err();
+        let err = from_node::<Container>(&n, Schema::Yaml11).unwrap_err();
         assert_eq!(err.mark.unwrap().line, 3);
         assert_eq!(err.path, "ports[0].containerPort");
         assert!(err.message.contains("invalid type"), "{}", err.message);
@@ -577,7 +588,7 @@ mod tests {
     #[test]
     fn missing_field_points_at_the_map() {
         let n = root("image: x\n");
-        let err = from_node::<Container>(&n).unwrap_err();
+        let err = from_node::<Container>(&n, Schema::Yaml11).unwrap_err();
         assert!(err.message.contains("missing field `name`"));
         assert_eq!(err.mark.unwrap().line, 1);
     }
@@ -585,14 +596,14 @@ mod tests {
     #[test]
     fn out_of_range_numbers_fail() {
         let n = root("name: a\nports: [{containerPort: 70000}]\n");
-        let err = from_node::<Container>(&n).unwrap_err();
+        let err = from_node::<Container>(&n, Schema::Yaml11).unwrap_err();
         assert_eq!(err.path, "ports[0].containerPort");
     }
 
     #[test]
     fn null_list_is_empty() {
         let n = root("name: a\nports:\n");
-        let (c, _): (Container, _) = from_node(&n).unwrap();
+        let (c, _): (Container, _) = from_node(&n, Schema::Yaml11).unwrap();
         assert!(c.ports.is_empty());
     }
 }

@@ -1,13 +1,26 @@
-//! From text to marked documents: saphyr-parser's event stream, folded into [`Node`] trees.
+//! From text to marked documents: libyaml's event stream, folded into [`Node`] trees.
+//!
+//! Why libyaml (the safe Rust port `libyaml-safer`): the readers cinch must agree with are
+//! ports of libyaml too. go-yaml v2 (kubectl, via sigs.k8s.io/yaml) and v3 (compose-go)
+//! carry libyaml's scanner and parser, so the same grammar accepts and rejects the same
+//! text, down to libyaml's leniencies that real files rely on (a multi-line flow sequence
+//! closed at its key's indentation). saphyr-parser, used before, follows the YAML 1.2 spec
+//! more strictly and rejected such files; patching its event stream or pre-processing the
+//! text would have chased each leniency one at a time. The differential test against both
+//! Go readers (`tests/yaml_oracle.rs`) holds the two together; the speed is the same
+//! (argo-cd's 1.9 MB install.yaml: 24 ms of events, saphyr 22 ms).
 //!
 //! The loader resolves aliases (copying the anchored node, positions included) and `<<`
-//! merge keys (explicit keys win; among merged maps the earlier wins, per the YAML merge
-//! key spec), rejects duplicate keys, and enforces the limits in `crate::limits` so a hostile
+//! merge keys (as the reader of the file's kind applies them: compose-go's go-yaml v3 by
+//! default, kubectl's v2 with [`load_as`]; see `resolve_merges`), rejects duplicate keys, and enforces the limits in `crate::limits` so a hostile
 //! stream fails fast with a message naming the line. It is iterative (an explicit stack),
 //! so deep input cannot overflow the call stack.
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::{HashMap, HashSet};
 
+use libyaml_safer::{EventData, Parser, ScalarStyle};
+
+use super::json::{Schema, Typed, is_v3_string_key, typed};
 use super::node::{Mark, Node, Scalar, Style, Value};
 use crate::limits::{MAX_YAML_DEPTH, MAX_YAML_DOCUMENTS, MAX_YAML_NODES};
 
@@ -17,6 +30,10 @@ pub struct Document {
     pub root: Node,
     /// The index of this document in its stream (0-based), for messages about empty ones.
     pub index: usize,
+    /// A `<<` merge key in it builds a map differently under the other reader's rules
+    /// (go-yaml v2 for a stream loaded as v3, and the reverse): a caller that finds it is
+    /// of the other kind loads the stream again with that reader's rules.
+    pub merges_differ: bool,
 }
 
 /// Why a stream could not be loaded: the first problem, with its position.
@@ -44,47 +61,132 @@ impl LoadError {
     }
 }
 
+/// Anchors as go-yaml names them: when the anchored node *starts* (so an alias inside it is
+/// to the node itself, which go-yaml refuses), the latest start of a name winning (in
+/// `&a [&a x]`, `*a` after it is `x`); aliases copy finished nodes.
+#[derive(Default)]
+struct Anchors {
+    /// Finished anchored nodes and their node counts (to bound alias expansion).
+    done: HashMap<String, (Node, usize)>,
+    /// The generation of the latest start of each name.
+    started: HashMap<String, u64>,
+    generation: u64,
+}
+
+impl Anchors {
+    fn start(&mut self, name: Option<String>) -> Option<(String, u64)> {
+        let name = name?;
+        self.generation += 1;
+        self.started.insert(name.clone(), self.generation);
+        Some((name, self.generation))
+    }
+
+    /// The node that holds `name` now is still being built.
+    fn is_open(&self, name: &str, stack: &[Frame]) -> bool {
+        let Some(latest) = self.started.get(name) else {
+            return false;
+        };
+        stack.iter().any(|f| match f {
+            Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => anchor
+                .as_ref()
+                .is_some_and(|(n, g)| n == name && g == latest),
+        })
+    }
+
+    fn finish(&mut self, (name, generation): (String, u64), node: &Node) {
+        if self.started.get(&name) == Some(&generation) {
+            let count = node.count();
+            self.done.insert(name, (node.clone(), count));
+        }
+    }
+}
+
 /// A collection being built.
 enum Frame {
     Seq {
         mark: Mark,
-        anchor: usize,
+        anchor: Option<(String, u64)>,
         tag: Option<Box<str>>,
         items: Vec<Node>,
     },
     Map {
         mark: Mark,
-        anchor: usize,
+        anchor: Option<(String, u64)>,
         tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
     },
 }
 
-fn mark_of(file: u32, span: &Span) -> Mark {
+/// libyaml's marks are 0-based.
+fn mark_of(file: u32, m: libyaml_safer::Mark) -> Mark {
     Mark {
         file,
-        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
-        column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+        line: u32::try_from(m.line + 1).unwrap_or(u32::MAX),
+        column: u32::try_from(m.column + 1).unwrap_or(u32::MAX),
     }
 }
 
-/// Load every document of `text`. Empty documents (a lone `---`) come back as `Null` roots.
+/// libyaml's message as go-yaml words it: the problem, and what the parser was reading.
+fn syntax_error(file: u32, e: &libyaml_safer::Error) -> LoadError {
+    let mark = e.problem_mark().map_or(
+        Mark {
+            file,
+            line: 1,
+            column: 1,
+        },
+        |m| mark_of(file, m),
+    );
+    let message = match e.context() {
+        Some(c) if !c.is_empty() => format!("{} ({c})", e.problem()),
+        _ => e.problem().to_owned(),
+    };
+    LoadError::new(mark, LoadErrorKind::Syntax, message)
+}
+
+/// Keep the panics of libyaml-safer off stderr (the binary calls this once at start). The
+/// port panics on a few inputs C libyaml reads (a tag directly followed by `,` in a flow
+/// collection); the loader catches that and reports a syntax error at the line, so the
+/// panic's own message and backtrace would only be noise. Other panics print as before.
+pub fn quiet_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("libyaml-safer"))
+        {
+            return;
+        }
+        default(info);
+    }));
+}
+
+/// Load every document of `text`, `<<` merges as compose-go's go-yaml v3 applies them.
+/// Empty documents (a lone `---`) come back as `Null` roots.
 pub fn load(text: &str) -> Result<Vec<Document>, LoadError> {
     load_file(text, 0)
 }
 
-/// Like [`load`], with every mark naming file `file` of the caller's file table.
-pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
-    load_events(text, file, &[]).map_err(|e| pinpoint(text, e))
+/// Like [`load`], `<<` merges as `schema`'s reader applies them (see [`Document::merges_differ`]).
+pub fn load_as(text: &str, schema: Schema) -> Result<Vec<Document>, LoadError> {
+    load_events(text, 0, &[], schema).map_err(|e| pinpoint(text, e))
 }
 
-/// Like [`load`], but in a document whose root map says `kind: <one of skip_kinds>`, the
+/// Like [`load`], with every mark naming file `file` of the caller's file table.
+pub fn load_file(text: &str, file: u32) -> Result<Vec<Document>, LoadError> {
+    load_events(text, file, &[], Schema::Yaml12).map_err(|e| pinpoint(text, e))
+}
+
+/// Like [`load_as`], but in a document whose root map says `kind: <one of skip_kinds>`, the
 /// root keys after `kind` other than `apiVersion` and `metadata` are parsed (syntax is
 /// still checked) but never built. Kubernetes CustomResourceDefinitions are half of a
 /// typical cluster bundle's bytes and cinch reads nothing in them but their name.
-pub fn load_skipping(text: &str, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
-    load_events(text, 0, skip_kinds).map_err(|e| pinpoint(text, e))
+pub fn load_skipping(
+    text: &str,
+    skip_kinds: &[&str],
+    schema: Schema,
+) -> Result<Vec<Document>, LoadError> {
+    load_events(text, 0, skip_kinds, schema).map_err(|e| pinpoint(text, e))
 }
 
 /// Make a syntax error point at the line a user must fix: the scanner reports a
@@ -118,43 +220,72 @@ fn pinpoint(text: &str, mut e: LoadError) -> LoadError {
     e
 }
 
-fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Document>, LoadError> {
-    let mut parser = Parser::new_from_str(text);
+fn load_events(
+    text: &str,
+    file: u32,
+    skip_kinds: &[&str],
+    schema: Schema,
+) -> Result<Vec<Document>, LoadError> {
+    // libyaml-safer 0.3 panics where C libyaml reads the NUL padding after the input: a
+    // block scalar running to the end of a file that lacks a final line break (real files
+    // do). So the parser reads the text with one, and `unterminated` undoes what that break
+    // adds to such a scalar: go-yaml keeps no final break there.
+    let unterminated = !text.is_empty() && !text.ends_with(['\n', '\r']);
+    let padded;
+    let input_text = if unterminated {
+        padded = format!("{text}\n");
+        padded.as_str()
+    } else {
+        text
+    };
+    let last_line_has_text = text
+        .rsplit(['\n', '\r'])
+        .next()
+        .is_some_and(|l| l.chars().any(|c| !matches!(c, ' ' | '\t')));
+    let mut parser = Parser::new();
+    let mut input = input_text.as_bytes();
+    parser.set_input_string(&mut input);
+    let mut mark = Mark {
+        file,
+        line: 1,
+        column: 1,
+    };
     // The current document's kind is one of `skip_kinds`.
     let mut skipped_doc = false;
     // Inside a skipped root value: how deeply nested below it the parser is.
     let mut skipping: Option<usize> = None;
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    // Anchored nodes by saphyr's anchor id (ids start at 1 and are unique per stream).
-    let mut anchors: Vec<Option<(Node, usize)>> = Vec::new();
+    let mut anchors = Anchors::default();
+    let mut merges_differ = false;
+    // How many errors were held before this document.
+    let mut held_before = 0;
+    let mut deferred = Deferred {
+        schema,
+        pending: Vec::new(),
+    };
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
-    let mut last_mark = Mark {
-        file,
-        line: 1,
-        column: 1,
-    };
 
-    while let Some(event) = parser.next_event() {
-        let (event, span) = event.map_err(|e| {
-            let m = e.marker();
-            LoadError::new(
-                Mark {
-                    file,
-                    line: u32::try_from(m.line()).unwrap_or(u32::MAX),
-                    column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
-                },
-                LoadErrorKind::Syntax,
-                e.info().to_owned(),
-            )
-        })?;
-        let mark = mark_of(file, &span);
-        last_mark = mark;
+    let end = loop {
+        // A panic is a bug of the port (C libyaml has none there); it must not take the
+        // whole run down, so it becomes a syntax error at the last position read.
+        let event = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse()))
+            .map_err(|_| {
+                LoadError::new(
+                    mark,
+                    LoadErrorKind::Syntax,
+                    "the YAML reader cannot read what follows here (a tag directly followed \
+                     by `,` in a flow collection is one such case: put a space after the tag)",
+                )
+            })?
+            .map_err(|e| syntax_error(file, &e))?;
+        mark = mark_of(file, event.start_mark);
+        let at_end = event.end_mark.index as usize >= input_text.len();
         if let Some(depth) = skipping.as_mut() {
-            match event {
-                Event::SequenceStart(..) | Event::MappingStart(..) => *depth += 1,
-                Event::SequenceEnd | Event::MappingEnd => *depth -= 1,
+            match event.data {
+                EventData::SequenceStart { .. } | EventData::MappingStart { .. } => *depth += 1,
+                EventData::SequenceEnd | EventData::MappingEnd => *depth -= 1,
                 _ => {}
             }
             // The value ends with its last collection end, or is one scalar or alias.
@@ -164,10 +295,15 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
             continue;
         }
         // A finished node, to be placed into its parent (or to become the document root).
-        let done: Option<(Node, usize)> = match event {
-            Event::StreamStart | Event::Nothing => None,
-            Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
+        // The node is an alias of something other than a map: go-yaml refuses it as a `<<`
+        // value though the aliased list may hold maps (a written list of maps is fine).
+        let mut alias_of_non_map = false;
+        // The node stands for an alias inside its own anchor (see `Deferred`).
+        let mut self_alias: Option<LoadError> = None;
+        let done: Option<(Node, Option<(String, u64)>)> = match event.data {
+            EventData::StreamStart { .. } => None,
+            EventData::StreamEnd => break mark,
+            EventData::DocumentStart { .. } => {
                 if docs.len() >= MAX_YAML_DOCUMENTS {
                     return Err(LoadError::new(
                         mark,
@@ -177,84 +313,110 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                 }
                 None
             }
-            Event::DocumentEnd => {
+            EventData::DocumentEnd { .. } => {
                 skipped_doc = false;
                 let root = root.take().unwrap_or_else(|| Node::new(mark, Value::Null));
+                deferred.check(&root)?;
+                // Errors held and dropped: v2 raises them, so it reads the document otherwise.
+                merges_differ |= deferred.pending.len() > held_before;
+                held_before = deferred.pending.len();
                 docs.push(Document {
                     root,
                     index: docs.len(),
+                    merges_differ: std::mem::take(&mut merges_differ),
                 });
                 None
             }
-            Event::Alias(id) => match anchors.get(id) {
-                Some(Some((node, count))) => {
+            EventData::Alias { anchor } if anchors.is_open(&anchor, &stack) => {
+                let e = LoadError::new(
+                    mark,
+                    LoadErrorKind::Syntax,
+                    format!("anchor '{anchor}' value contains itself"),
+                );
+                deferred.raise(mark, Shape::Leaf, e.clone())?;
+                self_alias = Some(e);
+                Some((Node::new(mark, Value::Null), None))
+            }
+            EventData::Alias { anchor } => match anchors.done.get(&anchor) {
+                Some((node, count)) => {
                     nodes += count;
                     if nodes > MAX_YAML_NODES {
                         return Err(too_many_nodes(mark));
                     }
-                    Some((node.clone(), 0))
+                    alias_of_non_map = !matches!(node.value, Value::Map(_));
+                    Some((node.clone(), None))
                 }
-                // saphyr has checked the anchor exists; in a skipped document it may have
-                // been in a part never built, which the document's head has no use for.
-                _ if skipped_doc => Some((Node::new(mark, Value::Null), 0)),
-                _ => {
+                // In a skipped document the anchor may be in a part never built, which the
+                // document's head has no use for.
+                None if skipped_doc => Some((Node::new(mark, Value::Null), None)),
+                None => {
                     return Err(LoadError::new(
                         mark,
                         LoadErrorKind::Syntax,
-                        "alias refers to an anchor that is not defined before it",
+                        format!("unknown anchor '{anchor}' referenced"),
                     ));
                 }
             },
-            Event::Scalar(text, style, anchor, tag) => {
+            EventData::Scalar {
+                anchor,
+                tag,
+                value: mut text,
+                style,
+                ..
+            } => {
+                if unterminated
+                    && at_end
+                    && last_line_has_text
+                    && matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && text.ends_with('\n')
+                {
+                    text.pop();
+                }
                 nodes += 1;
                 if nodes > MAX_YAML_NODES {
                     return Err(too_many_nodes(mark));
                 }
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
+                let tag = tag.map(String::into_boxed_str);
                 let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                    // `ScalarStyle` is non-exhaustive; the parser reports only the styles
+                    // above and `Plain`.
+                    _ => Style::Plain,
                 };
-                let is_null = match tag.as_deref() {
-                    Some(t) => t.ends_with(":null"),
-                    None => {
-                        style == Style::Plain
-                            && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
-                    }
+                let node = Node {
+                    mark,
+                    tag,
+                    value: Value::Scalar(Scalar { text, style }),
                 };
-                let value = if is_null {
-                    Value::Null
-                } else {
-                    Value::Scalar(Scalar {
-                        text: text.into_owned(),
-                        style,
-                    })
-                };
-                Some((Node { mark, tag, value }, anchor))
+                if let Some(why) = super::json::tag_error(&node) {
+                    let e = LoadError::new(mark, LoadErrorKind::Syntax, why);
+                    deferred.raise(mark, Shape::Leaf, e)?;
+                }
+                Some((node, anchors.start(anchor)))
             }
-            Event::SequenceStart(anchor, tag) => {
+            EventData::SequenceStart { anchor, tag, .. } => {
                 push_frame(
                     &mut stack,
                     mark,
                     Frame::Seq {
                         mark,
-                        anchor,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                        anchor: anchors.start(anchor),
+                        tag: tag.map(String::into_boxed_str),
                         items: Vec::new(),
                     },
                 )?;
                 nodes += 1;
                 None
             }
-            Event::MappingStart(anchor, tag) => {
+            EventData::MappingStart { anchor, tag, .. } => {
                 push_frame(
                     &mut stack,
                     mark,
                     Frame::Map {
                         mark,
-                        anchor,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                        anchor: anchors.start(anchor),
+                        tag: tag.map(String::into_boxed_str),
                         entries: Vec::new(),
                         key: None,
                     },
@@ -262,7 +424,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                 nodes += 1;
                 None
             }
-            Event::SequenceEnd => match stack.pop() {
+            EventData::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq {
                     mark,
                     anchor,
@@ -284,7 +446,7 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     ));
                 }
             },
-            Event::MappingEnd => match stack.pop() {
+            EventData::MappingEnd => match stack.pop() {
                 Some(Frame::Map {
                     mark,
                     anchor,
@@ -292,7 +454,23 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     entries,
                     ..
                 }) => {
-                    let entries = resolve_merges(entries)?;
+                    // go-yaml v3 decodes a merged map into this one: its held error is ours.
+                    if let Some(e) = deferred.of_sources(&entries) {
+                        deferred.raise(mark, Shape::Map, e)?;
+                    }
+                    let entries = match resolve_merges(entries, schema)? {
+                        Ok((entries, differ)) => {
+                            merges_differ |= differ;
+                            entries
+                        }
+                        Err((e, entries)) => {
+                            deferred.raise(mark, Shape::Map, e)?;
+                            entries
+                                .into_iter()
+                                .filter(|(k, _)| !is_merge_key(k))
+                                .collect()
+                        }
+                    };
                     Some((
                         Node {
                             mark,
@@ -313,25 +491,50 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
         };
 
         let Some((node, anchor)) = done else { continue };
-        if anchor > 0 {
-            if anchors.len() <= anchor {
-                anchors.resize(anchor + 1, None);
-            }
-            let count = node.count();
-            anchors[anchor] = Some((node.clone(), count));
+        if let Some(anchor) = anchor {
+            anchors.finish(anchor, &node);
         }
         let at_root = stack.len() == 1;
         match stack.last_mut() {
-            None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            None => root = Some(settle(node)),
+            Some(Frame::Seq { items, .. }) => items.push(settle(node)),
+            Some(Frame::Map {
+                entries,
+                key,
+                mark: map_mark,
+                ..
+            }) => match key.take() {
                 None if at_root
                     && skipped_doc
                     && !matches!(node.as_str(), Some("apiVersion" | "kind" | "metadata")) =>
                 {
                     skipping = Some(0);
                 }
+                None if matches!(node.value, Value::Seq(_) | Value::Map(_)) => {
+                    // go-yaml decodes into Go maps, whose keys cannot be collections: both
+                    // compose-go and kubectl fail with "invalid map key".
+                    return Err(LoadError::new(
+                        node.mark,
+                        LoadErrorKind::Syntax,
+                        format!("{} cannot be a map key", node.kind()),
+                    ));
+                }
                 None => *key = Some(node),
+                Some(k) if self_alias.is_some() && is_merge_key(&k) => {
+                    let e = self_alias.take().expect("checked");
+                    deferred.raise(*map_mark, Shape::Map, e)?;
+                }
+                Some(k) if alias_of_non_map && is_merge_key(&k) => {
+                    let e = LoadError::new(
+                        node.mark,
+                        LoadErrorKind::Syntax,
+                        format!(
+                            "`<<` merge key needs a map or a list of maps, found an alias of {}",
+                            node.kind()
+                        ),
+                    );
+                    deferred.raise(*map_mark, Shape::Map, e)?;
+                }
                 Some(k) => {
                     if at_root
                         && k.as_str() == Some("kind")
@@ -339,19 +542,131 @@ fn load_events(text: &str, file: u32, skip_kinds: &[&str]) -> Result<Vec<Documen
                     {
                         skipped_doc = true;
                     }
-                    entries.push((k, node));
+                    entries.push((k, settle(node)));
                 }
             },
         }
-    }
+    };
     if !stack.is_empty() {
         return Err(LoadError::new(
-            last_mark,
+            end,
             LoadErrorKind::Syntax,
             "unexpected end of input inside a collection",
         ));
     }
     Ok(docs)
+}
+
+/// A value (not a key) that YAML reads as null becomes `Value::Null`: `~`, `null`, an empty
+/// plain scalar, or anything tagged `!!null`. Keys keep their text, so `null:` twice is a
+/// duplicate key (as go-yaml v3 says) while `null:` and `~:` are not.
+fn settle(node: Node) -> Node {
+    let Value::Scalar(s) = &node.value else {
+        return node;
+    };
+    let is_null = match node.tag.as_deref() {
+        Some(t) => t.ends_with(":null"),
+        None => s.style == Style::Plain && matches!(&*s.text, "" | "~" | "null" | "Null" | "NULL"),
+    };
+    if is_null {
+        Node {
+            value: Value::Null,
+            ..node
+        }
+    } else {
+        node
+    }
+}
+
+/// What a node is, to tell a map from its first key (a block map starts where that key does).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A scalar or null.
+    Leaf,
+    Seq,
+    Map,
+}
+
+fn shape(node: &Node) -> Shape {
+    match node.value {
+        Value::Null | Value::Scalar(_) => Shape::Leaf,
+        Value::Seq(_) => Shape::Seq,
+        Value::Map(_) => Shape::Map,
+    }
+}
+
+/// Errors go-yaml raises only when it decodes the node: a scalar that is not what its tag
+/// says, an alias inside its own anchor, a `<<` of no map. go-yaml v2 (kubectl) decodes
+/// every node, merged-over ones too, so they are raised at once; v3 (compose-go) never
+/// decodes a merged entry that an explicit key shadows or a null key it drops, so under its
+/// rules they wait until the document is built and count only if the node is in it.
+struct Deferred {
+    schema: Schema,
+    pending: Vec<(Mark, Shape, LoadError)>,
+}
+
+impl Deferred {
+    fn raise(&mut self, at: Mark, shape: Shape, e: LoadError) -> Result<(), LoadError> {
+        match self.schema {
+            Schema::Yaml11 => Err(e),
+            Schema::Yaml12 => {
+                self.pending.push((at, shape, e));
+                Ok(())
+            }
+        }
+    }
+
+    /// A held error of a map that a `<<` of `entries` merges.
+    fn of_sources(&self, entries: &[(Node, Node)]) -> Option<LoadError> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let sources = entries
+            .iter()
+            .filter(|(k, _)| is_merge_key(k))
+            .flat_map(|(_, v)| match &v.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![v],
+            });
+        for n in sources {
+            if let Some((_, _, e)) = self
+                .pending
+                .iter()
+                .find(|(m, s, _)| *m == n.mark && *s == shape(n))
+            {
+                return Some(e.clone());
+            }
+        }
+        None
+    }
+
+    /// The first held error whose node is in the document.
+    fn check(&self, root: &Node) -> Result<(), LoadError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if let Some((_, _, e)) = self
+                .pending
+                .iter()
+                .find(|(m, s, _)| *m == n.mark && *s == shape(n))
+            {
+                return Err(e.clone());
+            }
+            match &n.value {
+                Value::Seq(items) => stack.extend(items.iter().rev()),
+                Value::Map(entries) => {
+                    for (k, v) in entries.iter().rev() {
+                        stack.push(v);
+                        stack.push(k);
+                    }
+                }
+                Value::Null | Value::Scalar(_) => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 fn too_many_nodes(mark: Mark) -> LoadError {
@@ -380,71 +695,144 @@ fn is_merge_key(key: &Node) -> bool {
     key.as_plain() == Some("<<")
 }
 
-/// Apply `<<` merge keys and reject duplicate keys.
+/// Apply `<<` merge keys as `schema`'s reader does, and reject duplicate keys. Also says
+/// whether the other reader would build the map differently, so a caller that learns the
+/// document's kind later can load it again (see [`Document::merges_differ`]).
 ///
-/// Explicit keys beat merged ones wherever they appear; among several merged maps
-/// (`<<: [*a, *b]`) the first one wins. Merged entries take the place of the `<<` key.
-fn resolve_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
-    let has_merge = entries.iter().any(|(k, _)| is_merge_key(k));
-    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
-    if !has_merge {
-        check_duplicates(&entries)?;
-        return Ok(entries);
+/// go-yaml v3 (compose-go), as the YAML merge-key spec: explicit keys win wherever they are
+/// written; among several merged maps (`<<: [*a, *b]`) the first wins; merged entries take
+/// the place of the `<<` key. Into a map whose own keys are all strings, merged keys come
+/// as their text (v3 picks a `map[string]any` by the map's own keys; `1:` becomes `"1"`,
+/// a null key is dropped). go-yaml v2 (kubectl) applies `<<` where it is written: it
+/// overrides the keys before it, the keys after it override it.
+/// A `<<` value that is no map (or list of maps) is the inner error, with the entries given
+/// back (the caller may defer it, see [`Deferred`]).
+#[allow(clippy::type_complexity)]
+fn resolve_merges(
+    entries: Vec<(Node, Node)>,
+    schema: Schema,
+) -> Result<Result<(Vec<(Node, Node)>, bool), (LoadError, Vec<(Node, Node)>)>, LoadError> {
+    // `<<` twice is a duplicate key to go-yaml v3 too.
+    check_duplicates(&entries)?;
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return Ok(Ok((entries, false)));
     }
-    let explicit: Vec<&str> = entries
+    let (v3, v2) = match (merge_v3(&entries), merge_v2(&entries)) {
+        (Ok(v3), Ok(v2)) => (v3, v2),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err((e, entries))),
+    };
+    let differs = !same_entries(&v3, &v2);
+    Ok(Ok(match schema {
+        Schema::Yaml12 => (v3, differs),
+        Schema::Yaml11 => (v2, differs),
+    }))
+}
+
+/// The maps a `<<` value merges, in the order written.
+fn merge_sources(value: &Node) -> Result<Vec<&[(Node, Node)]>, LoadError> {
+    let want_map = |n: &Node| {
+        LoadError::new(
+            n.mark,
+            LoadErrorKind::Syntax,
+            format!(
+                "`<<` merge key needs a map or a list of maps, found {}",
+                n.kind()
+            ),
+        )
+    };
+    match &value.value {
+        Value::Map(entries) => Ok(vec![entries.as_slice()]),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.as_map().ok_or_else(|| want_map(i)))
+            .collect(),
+        _ => Err(want_map(value)),
+    }
+}
+
+/// A key as the reader's Go map tells keys apart: by typed value (`1` and `0x1` are one key).
+fn key_id(k: &Node, schema: Schema) -> String {
+    match typed(k, schema) {
+        Some(Typed::Str(s)) => format!("s{s}"),
+        Some(Typed::Null) => "n".into(),
+        Some(Typed::Bool(b)) => format!("b{b}"),
+        Some(Typed::Int(n)) => format!("i{n}"),
+        Some(Typed::Float(f)) => format!("f{}", f.to_bits()),
+        // Collection keys were refused when the map was built.
+        None => String::new(),
+    }
+}
+
+fn merge_v3(entries: &[(Node, Node)]) -> Result<Vec<(Node, Node)>, LoadError> {
+    let string_map = entries
+        .iter()
+        .all(|(k, _)| is_merge_key(k) || is_v3_string_key(k));
+    let mut seen: HashSet<String> = entries
         .iter()
         .filter(|(k, _)| !is_merge_key(k))
-        .filter_map(|(k, _)| k.as_str())
+        .map(|(k, _)| key_id(k, Schema::Yaml12))
         .collect();
-    check_duplicates(
-        &entries
-            .iter()
-            .filter(|(k, _)| !is_merge_key(k))
-            .cloned()
-            .collect::<Vec<_>>(),
-    )?;
-    for (key, value) in entries.iter() {
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
         if !is_merge_key(key) {
             out.push((key.clone(), value.clone()));
             continue;
         }
-        let sources: Vec<&Node> = match &value.value {
-            Value::Map(_) => vec![value],
-            Value::Seq(items) => items.iter().collect(),
-            _ => {
-                return Err(LoadError::new(
-                    value.mark,
-                    LoadErrorKind::Syntax,
-                    format!(
-                        "`<<` merge key needs a map or a list of maps, found {}",
-                        value.kind()
-                    ),
-                ));
-            }
-        };
-        for source in sources {
-            let Some(map) = source.as_map() else {
-                return Err(LoadError::new(
-                    source.mark,
-                    LoadErrorKind::Syntax,
-                    format!(
-                        "`<<` merge key needs a map or a list of maps, found {}",
-                        source.kind()
-                    ),
-                ));
-            };
-            for (k, v) in map {
-                let name = k.as_str();
-                let shadowed = name.is_some_and(|n| {
-                    explicit.contains(&n) || out.iter().any(|(ok, _)| ok.as_str() == Some(n))
-                });
-                if !shadowed {
-                    out.push((k.clone(), v.clone()));
+        for source in merge_sources(value)? {
+            for (k, v) in source {
+                let k = if string_map {
+                    match typed(k, Schema::Yaml12) {
+                        Some(Typed::Null) => continue,
+                        Some(Typed::Str(_)) => k.clone(),
+                        _ => Node {
+                            mark: k.mark,
+                            tag: None,
+                            value: Value::Scalar(Scalar {
+                                text: k.as_str().unwrap_or_default().to_owned(),
+                                style: Style::Quoted,
+                            }),
+                        },
+                    }
+                } else {
+                    k.clone()
+                };
+                if seen.insert(key_id(&k, Schema::Yaml12)) {
+                    out.push((k, v.clone()));
                 }
             }
         }
     }
     Ok(out)
+}
+
+fn merge_v2(entries: &[(Node, Node)]) -> Result<Vec<(Node, Node)>, LoadError> {
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut set = |k: &Node, v: &Node| match at.get(&key_id(k, Schema::Yaml11)) {
+        Some(&i) => out[i] = (k.clone(), v.clone()),
+        None => {
+            at.insert(key_id(k, Schema::Yaml11), out.len());
+            out.push((k.clone(), v.clone()));
+        }
+    };
+    for (key, value) in entries {
+        if !is_merge_key(key) {
+            set(key, value);
+            continue;
+        }
+        // The last merged map first, so the first one written wins.
+        for source in merge_sources(value)?.into_iter().rev() {
+            for (k, v) in source {
+                set(k, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The same entries, in any order.
+fn same_entries(a: &[(Node, Node)], b: &[(Node, Node)]) -> bool {
+    a.len() == b.len() && a.iter().all(|e| b.contains(e))
 }
 
 fn check_duplicates(entries: &[(Node, Node)]) -> Result<(), LoadError> {
@@ -581,7 +969,7 @@ mod tests {
     #[test]
     fn skipped_kinds_keep_only_their_head() {
         let text = "apiVersion: v1\nkind: Big\nspec: {a: [1, {b: 2}], c: &x 3}\nx: *x\nmetadata: {name: n, labels: {c: *x}}\n---\nkind: Small\nspec: {a: 1}\n";
-        let docs = load_skipping(text, &["Big"]).unwrap();
+        let docs = load_skipping(text, &["Big"], Schema::Yaml12).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].root.as_map().unwrap().len(), 3);
         assert_eq!(docs[0].root.get("kind").unwrap().as_str(), Some("Big"));
@@ -604,7 +992,7 @@ mod tests {
             Some("1")
         );
         assert!(
-            load_skipping("kind: Big\nspec: [1, 2\n", &["Big"]).is_err(),
+            load_skipping("kind: Big\nspec: [1, 2\n", &["Big"], Schema::Yaml12).is_err(),
             "syntax still checked"
         );
     }
@@ -614,5 +1002,68 @@ mod tests {
         let err = load("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert_eq!(err.kind, LoadErrorKind::Syntax);
         assert!(err.mark.line >= 2);
+    }
+
+    fn texts(node: &Node) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = node
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let key = match &k.value {
+                    Value::Scalar(s) if s.style == Style::Quoted => format!("{:?}", s.text),
+                    _ => k.as_str().unwrap_or("~").to_owned(),
+                };
+                (key, v.as_str().unwrap_or("~").to_owned())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+    }
+
+    #[test]
+    fn merge_rules_follow_the_reader() {
+        let text = "b: web\n<<: [{b: a, c: x}, {c: y, d: z}]\nd: last\n";
+        let v3 = load_as(text, Schema::Yaml12).unwrap();
+        let v2 = load_as(text, Schema::Yaml11).unwrap();
+        // v3: explicit keys win wherever written, the first merged map wins.
+        assert_eq!(
+            texts(&v3[0].root),
+            pairs(&[("b", "web"), ("c", "x"), ("d", "last")])
+        );
+        // v2: `<<` overrides the keys before it, the keys after it override it.
+        assert_eq!(
+            texts(&v2[0].root),
+            pairs(&[("b", "a"), ("c", "x"), ("d", "last")])
+        );
+        assert!(v3[0].merges_differ && v2[0].merges_differ);
+        let same = load_as("<<: {a: 1}\nb: 2\n", Schema::Yaml12).unwrap();
+        assert!(!same[0].merges_differ);
+    }
+
+    #[test]
+    fn v3_merges_keys_as_text_into_a_map_of_string_keys() {
+        let text = "<<: {1: a, ~: b, yes: c}\nk: v\n";
+        let v3 = load_as(text, Schema::Yaml12).unwrap();
+        assert_eq!(
+            texts(&v3[0].root),
+            pairs(&[("\"1\"", "a"), ("k", "v"), ("yes", "c")])
+        );
+        assert!(v3[0].merges_differ);
+        // A map with a key of another type keeps merged keys typed.
+        let mixed = load_as("<<: {1: a}\n2: v\n", Schema::Yaml12).unwrap();
+        assert_eq!(texts(&mixed[0].root), pairs(&[("1", "a"), ("2", "v")]));
+    }
+
+    #[test]
+    fn merge_of_an_aliased_list_is_refused() {
+        let err = load("l: &l [{a: 1}]\nm:\n  <<: *l\n").unwrap_err();
+        assert!(err.message.contains("merge key"), "{}", err.message);
+        // A written list of aliased maps is fine.
+        assert!(load("a: &a {x: 1}\nm:\n  <<: [*a]\n").is_ok());
     }
 }

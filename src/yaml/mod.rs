@@ -4,8 +4,10 @@
 //! keys and multi-document streams, and the limits of `crate::limits` must hold on hostile
 //! input. serde_norway (the maintained serde_yaml fork) only reports positions in errors;
 //! saphyr's `MarkedYaml` neither resolves merge keys nor bounds alias expansion. So we build
-//! the tree from saphyr-parser's spanned events (`load`), and decode typed structs from it
-//! with a serde `Deserializer` (`de`) that reports positions and unknown fields.
+//! the tree from libyaml's marked events (`load`, which says why libyaml), type scalars as
+//! the reader of the file's kind does (`json::typed`: go-yaml v3 for Compose, v2 for
+//! Kubernetes), and decode typed structs from it with a serde `Deserializer` (`de`) that
+//! reports positions and unknown fields.
 //! serde_norway is still what we *write* YAML with.
 
 pub mod de;
@@ -15,7 +17,10 @@ mod load;
 mod node;
 
 pub use de::{DeError, UnknownField, from_node, from_node_at};
-pub use load::{Document, LoadError, LoadErrorKind, load, load_file, load_skipping};
+pub use load::{
+    Document, LoadError, LoadErrorKind, load, load_as, load_file, load_skipping,
+    quiet_reader_panics,
+};
 pub use node::{Mark, Node, Scalar, Style, Value};
 
 use crate::diag::{Code, Diagnostic};

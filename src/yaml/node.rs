@@ -133,15 +133,16 @@ impl Node {
         }
     }
 
-    /// An integer written as a plain scalar (decimal, `0x`, `0o`, with sign).
+    /// An integer written as a plain scalar, read as go-yaml reads it (`yaml::json`):
+    /// decimal, `0x`, `0o`, `0b`, a leading-zero octal (`0644` is 420), `_` ignored.
     pub fn as_i64(&self) -> Option<i64> {
-        parse_int(self.as_plain()?)
+        super::json::parse_int(self.as_plain()?)
     }
 
     /// An integer written plain or quoted (`"8080"`): Compose and Kubernetes' int-or-string
-    /// fields accept both.
+    /// fields accept both. Quoted text is read as decimal, as Go's `strconv.Atoi` does.
     pub fn as_i64_lenient(&self) -> Option<i64> {
-        parse_int(self.as_str()?.trim())
+        self.as_i64().or_else(|| parse_int(self.as_str()?.trim()))
     }
 
     /// A float from a plain scalar, YAML 1.2 core schema.
@@ -225,6 +226,12 @@ mod tests {
         assert_eq!(plain("-1").as_i64(), Some(-1));
         assert_eq!(plain("0x1F").as_i64(), Some(31));
         assert_eq!(plain("0o17").as_i64(), Some(15));
+        assert_eq!(
+            plain("0644").as_i64(),
+            Some(420),
+            "go-yaml: a leading zero is octal"
+        );
+        assert_eq!(plain("1_000").as_i64(), Some(1000));
         assert_eq!(plain("80a").as_i64(), None);
         assert_eq!(plain("").as_i64(), None);
         assert_eq!(plain("99999999999999999999").as_i64(), None);

@@ -137,7 +137,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     node: &Node,
     base: &str,
 ) -> Option<T> {
-    match yaml::from_node_at::<T>(node, base) {
+    match yaml::from_node_at::<T>(node, base, yaml::json::Schema::Yaml11) {
         Ok((value, unknown)) => {
             for u in unknown {
                 let hint = u
@@ -186,6 +186,15 @@ pub fn lower(
     let mut fragment = Fragment::default();
     for (index, doc) in docs {
         ctx.document = *index;
+        // kubectl turns each document into JSON before anything reads it; what has no JSON
+        // form fails there, so it is an error here too (tests/yaml_oracle.rs).
+        if let Some((node, why)) = yaml::json::kubectl_refuses(doc) {
+            ctx.diags.push(
+                Diagnostic::error(Code::YamlSyntax, &ctx.file, node.line(), why)
+                    .with_column(node.mark.column),
+            );
+            continue;
+        }
         documents::object(&mut ctx, doc, "", None, &mut fragment, 0);
     }
     fragment

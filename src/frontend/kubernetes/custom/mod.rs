@@ -84,7 +84,7 @@ fn decode<T: serde::de::DeserializeOwned>(
     node: &Node,
     base: &str,
 ) -> Option<T> {
-    match yaml::from_node_at::<T>(node, base) {
+    match yaml::from_node_at::<T>(node, base, yaml::json::Schema::Yaml11) {
         Ok((value, _unknown)) => Some(value),
         Err(e) => {
             let mut d = e.to_diagnostic(Code::Kubernetes, &ctx.file, node.mark);

@@ -117,9 +117,13 @@ fn check_newer<T: DeserializeOwned + Serialize>(file: &str, kind: &str, newer: &
         // JSON is YAML: decode it the way the frontend decodes a document.
         let json = serde_json::to_string(&resource).unwrap();
         let docs = crate::yaml::load(&json).unwrap();
-        let (typed, _unknown) = crate::yaml::from_node::<T>(&docs[0].root).unwrap_or_else(|e| {
-            panic!("{file} {version}: the {kind} struct does not decode a full resource: {e}")
-        });
+        let (typed, _unknown) =
+            crate::yaml::from_node::<T>(&docs[0].root, crate::yaml::json::Schema::Yaml11)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "{file} {version}: the {kind} struct does not decode a full resource: {e}"
+                    )
+                });
         let ours = serde_json::to_value(&typed).unwrap();
         let mut extra = Vec::new();
         extra_keys(&ours, &resource, "", &mut extra);
