@@ -470,7 +470,8 @@ fn no_network_means_local_sockets_only() {
     for n in ["bind", "listen", "accept", "accept4"] {
         assert!(!allowed.contains(n), "{n}");
     }
-    // With a network, AF_INET and AF_INET6 are allowed; AF_PACKET only with NET_RAW.
+    // With a network, AF_INET and AF_INET6 are allowed, AF_NETLINK for a program nobody
+    // measured (glibc's getaddrinfo), AF_PACKET only with NET_RAW.
     let web = support::one("testdata/seccomp/web", "web");
     let families = |g: &support::Generated| -> BTreeSet<u64> {
         g.profile
@@ -480,9 +481,9 @@ fn no_network_means_local_sockets_only() {
             .map(|r| r.args[0].value)
             .collect()
     };
-    assert_eq!(families(&web), BTreeSet::from([1, 2, 10]));
+    assert_eq!(families(&web), BTreeSet::from([1, 2, 10, 16]));
     let granted = support::one("testdata/seccomp/granted", "netdiag");
-    assert_eq!(families(&granted), BTreeSet::from([1, 2, 10, 17]));
+    assert_eq!(families(&granted), BTreeSet::from([1, 2, 10, 16, 17]));
 }
 
 #[test]
@@ -677,4 +678,30 @@ fn every_enforcing_corpus_profile_allows_the_measured_runtime_minimum() {
     eprintln!("corpus: {enforcing} enforcing profiles checked against measured/runc.txt");
     assert!(enforcing >= 150, "{enforcing}");
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// A shell image that runs another program (busybox's httpd applet) gets the generic
+/// profile, and an unmeasured program may set its own declared ids again, only those
+/// (busybox drops privileges with setgid(getgid()), setuid(getuid()); the runtime lab's
+/// audit found both refused).
+#[test]
+fn unmeasured_programs_may_set_their_own_ids_only() {
+    let g = support::one("tests/lab/apps/busybox", "hardened");
+    let allowed = g.profile.allowed_on(Abi::X86_64);
+    for n in ["sendfile", "setsockopt", "shutdown", "alarm"] {
+        assert!(allowed.contains(n), "busybox httpd needs {n}");
+    }
+    for call in ["setuid", "setgid"] {
+        let rules: Vec<_> = g
+            .profile
+            .rules
+            .iter()
+            .filter(|r| r.names.contains(call))
+            .collect();
+        assert!(!rules.is_empty(), "{call}");
+        for r in rules {
+            assert_eq!(r.args.len(), 1, "{call} is pinned");
+            assert_eq!(r.args[0].value, 65534, "{call} only to the declared id");
+        }
+    }
 }

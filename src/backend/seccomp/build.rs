@@ -197,7 +197,10 @@ impl<'a> Ctx<'a> {
             .runtime
             .as_ref()
             .or(w.explicit.runtime.as_ref())
-            .or(c.runtime.as_ref())
+            .or(c
+                .runtime
+                .as_ref()
+                .filter(|f| !runs_other_than_shell(c, f.value)))
             .map(|f| (f.value, f.at.clone(), runtimes::measured(f.value)));
         let mut shell_why = Vec::new();
         let measured = runtime.as_ref().map(|(rt, _, m)| {
@@ -297,11 +300,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A shell image (busybox, alpine) whose manifest names another program to run (busybox's
+/// `httpd` applet, a binary installed on top): the shell's measurement does not cover that
+/// program, so the profile is the generic one (the runtime lab found busybox httpd's
+/// `sendfile`, `setsockopt`, `shutdown`, `alarm` refused under the shell's set).
+fn runs_other_than_shell(c: &Container, runtime: Runtime) -> bool {
+    runtime == Runtime::Shell
+        && c.process
+            .entrypoint
+            .as_ref()
+            .or(c.process.command.as_ref())
+            .and_then(|f| f.value.first())
+            .is_some_and(|argv0| !is_shell(argv0))
+}
+
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "busybox"];
+
+fn is_shell(argv0: &str) -> bool {
+    SHELLS.contains(&argv0.rsplit('/').next().unwrap_or(argv0))
+}
+
 /// Declared commands that run a shell (`sh -c …`, `CMD-SHELL` health checks): the shell's
 /// measured set is then needed too.
 fn shell_commands(c: &Container) -> Vec<Provenance> {
-    const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "busybox"];
-    let is_shell = |argv0: &str| SHELLS.contains(&argv0.rsplit('/').next().unwrap_or(argv0));
     let mut out = Vec::new();
     for f in [&c.process.entrypoint, &c.process.command]
         .into_iter()
@@ -455,6 +476,9 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
                 vec![nnp.at.clone()],
             ),
         );
+        if ctx.measured.is_none() {
+            own_ids(b, c);
+        }
         return;
     }
     let mut names = container_runtime::AFTER_FILTER.to_vec();
@@ -539,10 +563,51 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
     }
 }
 
+/// An unmeasured program may set its ids to the ones it already has, as programs that drop
+/// privileges do whoever runs them (busybox: `setgid(getgid())`, `setuid(getuid())`, found by
+/// the runtime lab). Pinned to the declared ids, this grants nothing: without CAP_SETUID the
+/// kernel allows only the ids the process has.
+fn own_ids(b: &mut Builder<'_>, c: &Container) {
+    let Some(u) = c.user.as_ref() else {
+        return;
+    };
+    for (calls, id, what) in [
+        (["setgid", "setresgid"], u.value.gid, "gid"),
+        (["setuid", "setresuid"], u.value.uid, "uid"),
+    ] {
+        let Some(id) = id else {
+            continue;
+        };
+        let why = Why::new(
+            format!(
+                "an unmeasured program may set its own {what} {id} again (a no-op; it drops privileges this way)"
+            ),
+            vec![u.at.clone()],
+        );
+        let id = u64::from(id);
+        b.rule(
+            Source::UserSwitch,
+            &calls[..1],
+            Action::Allow,
+            vec![ArgCmp::eq(0, id)],
+            why.clone(),
+        );
+        b.rule(
+            Source::UserSwitch,
+            &calls[1..],
+            Action::Allow,
+            (0..3).map(|arg| ArgCmp::eq(arg, id)).collect(),
+            why,
+        );
+    }
+}
+
 /// `socket`, one entry per address family: AF_UNIX always, AF_INET and AF_INET6 with network
 /// use (which of the two a program opens depends on the addresses it meets, not on the
 /// program, so a measurement never narrows them), AF_NETLINK where the runtime's
-/// measurement has it (glibc's getaddrinfo with AI_ADDRCONFIG and getifaddrs use rtnetlink).
+/// measurement has it or nothing was measured (glibc's getaddrinfo with AI_ADDRCONFIG and
+/// getifaddrs read addresses over rtnetlink; changing them needs CAP_NET_ADMIN, which the
+/// capability rules grant apart). The runtime lab found an unknown image's python refused it.
 fn socket_families(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
     let measured_families = ctx.runtime.as_ref().map(|(_, _, m)| &m.families);
     if ctx.measured_has("socket") {
@@ -561,15 +626,20 @@ fn socket_families(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
         return;
     };
     let mut families = vec![Family::Inet, Family::Inet6];
-    if measured_families.is_some_and(|fs| fs.contains(&Family::Netlink)) {
+    if measured_families.is_none_or(|fs| fs.contains(&Family::Netlink)) {
         families.push(Family::Netlink);
     }
     for f in families {
         let why = Why::new(format!("{} sockets: {text}", f.name()), at.clone());
-        let why = if f == Family::Netlink {
-            ctx.measured_why(why)
-        } else {
-            why
+        let why = match (f, measured_families) {
+            (Family::Netlink, Some(_)) => ctx.measured_why(why),
+            (Family::Netlink, None) => Why::new(
+                format!(
+                    "AF_NETLINK sockets: {text}; glibc's getaddrinfo reads the addresses over rtnetlink"
+                ),
+                at.clone(),
+            ),
+            _ => why,
         };
         b.rule(
             Source::SocketFamily(f),
