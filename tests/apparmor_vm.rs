@@ -51,9 +51,9 @@ const MODULES: &[&str] = &[
     "net/9p/9pnet_virtio",
     "fs/9p/9p",
 ];
-/// How long a server may take to serve in the guest (TCG emulation is slow; postgres runs
-/// initdb, the JVM compiles the server's source).
-const START: Duration = Duration::from_secs(240);
+/// How long a server may take to serve in the guest (TCG emulation is slow: postgres's
+/// initdb and first start took 250 s on the lead's loaded 2-core machine).
+const START: Duration = Duration::from_secs(600);
 /// How long the whole boot may take.
 const BOOT: Duration = Duration::from_secs(40 * 60);
 /// Where the guest copies the bundles (its tmpfs).
@@ -715,17 +715,31 @@ fn guest_run(run: &Run) -> Result<String, String> {
     lab::must(Command::new("ip").args(["-n", &netns, "link", "set", "lo", "up"]));
     let log_path = Path::new(GUEST_RUNS).join(format!("{id}.log"));
     let result = (|| {
-        let log = File::create(&log_path).map_err(|e| e.to_string())?;
-        // Detached: runc hands its stdio to the container, so they go to a file, not a pipe.
-        let status = runc()
+        // The container's stdio are pipes, drained into a log, as containerd's shim and
+        // Docker give it (`/var/log/nginx/error.log` → /dev/stderr is then a pipe, not a
+        // file outside the container that AppArmor would see).
+        File::create(&log_path).map_err(|e| e.to_string())?;
+        let mut child = runc()
             .args(["run", "-d", "--bundle"])
             .arg(&run.guest_dir)
             .arg(&id)
             .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .status()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| e.to_string())?;
+        let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
+            child.stdout.take().map(|p| Box::new(p) as _),
+            child.stderr.take().map(|p| Box::new(p) as _),
+        ];
+        for mut pipe in pipes.into_iter().flatten() {
+            let mut log = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&log_path)
+                .map_err(|e| e.to_string())?;
+            std::thread::spawn(move || std::io::copy(&mut pipe, &mut log));
+        }
+        let status = child.wait().map_err(|e| e.to_string())?;
         let logs = || tail(&std::fs::read_to_string(&log_path).unwrap_or_default());
         if !status.success() {
             return Err(format!("runc run failed: {}", logs()));
@@ -794,6 +808,22 @@ fn guest_run(run: &Run) -> Result<String, String> {
             run.write
         ))
     })();
+    // A broken run says what AppArmor refused it (the profile's DENIED records).
+    let result = result.map_err(|e| {
+        let denied: Vec<String> = dmesg()
+            .lines()
+            .filter(|l| {
+                l.contains("apparmor=\"DENIED\"")
+                    && l.contains(&format!("profile=\"{}\"", run.profile))
+            })
+            .map(str::to_owned)
+            .collect();
+        if denied.is_empty() {
+            e
+        } else {
+            format!("{e}\nAppArmor denied:\n{}", denied.join("\n"))
+        }
+    });
     let _ = lab::run(runc().args(["kill", &id, "KILL"]));
     std::thread::sleep(Duration::from_millis(300));
     let _ = lab::run(runc().args(["delete", "-f", &id]));
