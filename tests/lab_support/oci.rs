@@ -202,7 +202,8 @@ fn default_caps(spec: &Value) -> Vec<String> {
 /// `command` over the image's, environment, `working_dir`, `user` (numeric `uid:gid`, as the
 /// lab's services declare it), `cap_drop`/`cap_add` over the default set (bounding, effective and
 /// permitted, as Docker 20.10.14+ sets them: inheritable and ambient stay empty), `no-new-privileges`, `read_only`, `tmpfs`
-/// (Docker's `rw,nosuid,nodev,noexec` plus the entry's options), named volumes (Docker fills
+/// (Docker's `rw,nosuid,nodev,noexec` plus the entry's options), Docker's unprivileged-port
+/// and ping sysctls, named volumes (Docker fills
 /// an empty named volume from the image's directory, owner and mode included: `seed` copies
 /// it from the rootfs) and the hostname/hosts/resolv.conf files the engine bind-mounts.
 pub fn compose_spec(
@@ -300,6 +301,13 @@ pub fn compose_spec(
     process["noNewPrivileges"] = json!(no_new_privs);
     process["capabilities"] = json!({"bounding": caps, "effective": caps, "permitted": caps});
     spec["root"] = json!({"path": rootfs, "readonly": service["read_only"] == json!(true)});
+    // Docker 20.10 sets these in every container with its own network namespace (moby
+    // daemon/oci_linux.go WithSysctls): non-root servers bind ports below 1024 (the hardened
+    // nginx binds 80 with no capability) and ping without NET_RAW.
+    spec["linux"]["sysctl"] = json!({
+        "net.ipv4.ip_unprivileged_port_start": "0",
+        "net.ipv4.ping_group_range": "0 2147483647",
+    });
     let hostname = "lab";
     spec["hostname"] = json!(hostname);
     let etc = work.join("etc");
