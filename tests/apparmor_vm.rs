@@ -767,7 +767,7 @@ fn guest_run(run: &Run) -> Result<String, String> {
         if attr.trim_end_matches(['\n', '\0']) != want {
             return Err(format!("the server runs as {attr:?}, not {want:?}"));
         }
-        let before = dmesg().lines().count();
+        let before = lab::kernel_records();
         let (ok, out, err) =
             lab::run(runc().args(["exec", &id, lab::PROBE_IN_CONTAINER, &run.write]));
         if !ok {
@@ -786,20 +786,16 @@ fn guest_run(run: &Run) -> Result<String, String> {
                 run.write
             ));
         }
-        let record = dmesg()
-            .lines()
-            .skip(before)
-            .find(|l| {
-                l.contains("apparmor=\"DENIED\"")
-                    && l.contains(&format!("profile=\"{}\"", run.profile))
-                    && l.contains(&format!("name=\"{}\"", run.write))
-            })
-            .map(str::to_owned);
+        let record = lab::new_kernel_records(&before).into_iter().find(|l| {
+            l.contains("apparmor=\"DENIED\"")
+                && l.contains(&format!("profile=\"{}\"", run.profile))
+                && l.contains(&format!("name=\"{}\"", run.write))
+        });
         if record.is_none() {
             return Err(format!(
                 "no apparmor=\"DENIED\" record for {}:\n{}",
                 run.write,
-                dmesg().lines().skip(before).collect::<Vec<_>>().join("\n")
+                lab::new_kernel_records(&before).join("\n")
             ));
         }
         lab::serve_check(app.check, pid, port)?;
@@ -810,7 +806,7 @@ fn guest_run(run: &Run) -> Result<String, String> {
     })();
     // A broken run says what AppArmor refused it (the profile's DENIED records).
     let result = result.map_err(|e| {
-        let denied: Vec<String> = dmesg()
+        let denied: Vec<String> = lab::kernel_log()
             .lines()
             .filter(|l| {
                 l.contains("apparmor=\"DENIED\"")
@@ -834,10 +830,6 @@ fn guest_run(run: &Run) -> Result<String, String> {
 
 /// EACCES, the errno AppArmor refuses a file access with.
 const EACCES: i32 = 13;
-
-fn dmesg() -> String {
-    lab::run(&mut Command::new("dmesg")).1
-}
 
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();

@@ -478,7 +478,7 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     if listed {
         return Err("unshare is allowed by the profile; the check needs a denied call".into());
     }
-    let before = kernel_log().lines().count();
+    let before = lab::kernel_records();
     let (ok, stdout, stderr) = lab::run(lab::docker().args([
         "run",
         "--rm",
@@ -506,8 +506,7 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     }
     // The kernel writes audit records asynchronously (kauditd).
     for _ in 0..20 {
-        let log = kernel_log();
-        let record = log.lines().skip(before).find(|l| {
+        let record = lab::new_kernel_records(&before).into_iter().find(|l| {
             l.contains("type=1326")
                 && l.contains(&format!("exe=\"{}\"", lab::PROBE_IN_CONTAINER))
                 && l.contains(&format!(" syscall={UNSHARE} "))
@@ -521,14 +520,6 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     }
     Err(format!(
         "no seccomp record for unshare in the kernel log; new lines:\n{}",
-        kernel_log()
-            .lines()
-            .skip(before)
-            .collect::<Vec<_>>()
-            .join("\n")
+        lab::new_kernel_records(&before).join("\n")
     ))
-}
-
-fn kernel_log() -> String {
-    lab::run(&mut Command::new("dmesg")).1
 }

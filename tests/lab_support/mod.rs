@@ -690,3 +690,23 @@ pub fn table(outcomes: &[Outcome]) -> (String, usize) {
     lines.push(format!("{} runs, {broken} broken", outcomes.len()));
     (lines.join("\n"), broken)
 }
+
+/// The kernel log (`dmesg`), one record a line.
+pub fn kernel_log() -> String {
+    run(&mut Command::new("dmesg")).1
+}
+
+/// The kernel log's records that were not in `before` (a full ring buffer drops old
+/// records as new ones come, so counting lines would miss them).
+pub fn new_kernel_records(before: &std::collections::BTreeSet<String>) -> Vec<String> {
+    kernel_log()
+        .lines()
+        .filter(|l| !before.contains(*l))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The kernel log's records now, for [`new_kernel_records`].
+pub fn kernel_records() -> std::collections::BTreeSet<String> {
+    kernel_log().lines().map(str::to_owned).collect()
+}
