@@ -37,40 +37,12 @@ fn cinch() -> Command {
     c
 }
 
-fn tools_present() -> bool {
-    let tools = [
-        ("/usr/bin/docker-compose", "apt-get install docker-compose"),
-        ("/usr/bin/ctr", "apt-get install containerd"),
-        ("/usr/bin/nsenter", "apt-get install util-linux"),
-        ("/usr/bin/ip", "apt-get install iproute2"),
-        ("/usr/bin/curl", "apt-get install curl"),
-        ("/usr/bin/psql", "apt-get install postgresql-client"),
-        ("/usr/bin/redis-cli", "apt-get install redis-tools"),
-        ("/usr/bin/go", "apt-get install golang-go"),
-        ("/usr/sbin/gosu", "apt-get install gosu"),
-        ("/usr/bin/node", "apt-get install nodejs"),
-        ("/usr/bin/java", "apt-get install default-jdk-headless"),
-        (
-            "/usr/lib/postgresql/15/bin/postgres",
-            "apt-get install postgresql",
-        ),
-        ("/usr/sbin/nginx", "apt-get install nginx-light"),
-        ("/usr/bin/redis-server", "apt-get install redis-server"),
-        ("/usr/bin/busybox", "apt-get install busybox-static"),
-        ("/usr/bin/envsubst", "apt-get install gettext-base"),
-        ("/usr/bin/scmp_sys_resolver", "apt-get install seccomp"),
-    ];
-    tools
-        .iter()
-        .all(|(path, fix)| Path::new(path).exists() || !lab::missing(path, fix))
-}
-
 #[test]
 fn every_profile_starts_and_serves_under_docker_and_containerd() {
     let Some(engine) = Engine::ensure() else {
         return;
     };
-    if !tools_present() {
+    if !lab::tools_present(&[("/usr/bin/scmp_sys_resolver", "apt-get install seccomp")]) {
         return;
     }
     let Some(probe) = lab::probe_binary() else {
@@ -535,13 +507,9 @@ fn tail(s: &str) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
-/// An OCI spec for one Pod container, as containerd's CRI plugin builds it (containerd's
-/// default spec, then the container's image config and the Pod's fields; see
-/// pkg/cri/server/container_create_linux.go): argv from `command`/`args` over the image's
-/// ENTRYPOINT/CMD, environment, working directory, `runAsUser`/`runAsGroup`/`fsGroup`,
-/// `allowPrivilegeEscalation: false` as no_new_privs, `readOnlyRootFilesystem`, emptyDir and
-/// ConfigMap volumes as bind mounts, and the Localhost seccomp profile. The host's /usr and
-/// the probe are the lab's additions. AppArmor is left to the VM lab (this kernel has none).
+/// The Pod container's OCI spec (lab::oci::pod_spec, as the CRI plugin builds it) on
+/// containerd's default, in the pod's own network namespace. AppArmor is left to the VM lab
+/// (this kernel has none, and the CRI plugin sets no profile on such a node).
 #[allow(clippy::too_many_arguments)]
 fn pod_spec(
     pod: &Value,
@@ -558,124 +526,16 @@ fn pod_spec(
     if !ok {
         return Err(format!("ctr oci spec: {err}"));
     }
-    let mut spec: Value = serde_json::from_str(&default).map_err(|e| e.to_string())?;
-    let strings = |v: &Value| -> Option<Vec<String>> {
-        v.as_array().map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
+    let default: Value = serde_json::from_str(&default).map_err(|e| e.to_string())?;
+    let extras = lab::oci::Extras {
+        seccomp,
+        apparmor: None,
+        mounts: vec![
+            json!({"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]}),
+            json!({"destination": lab::PROBE_IN_CONTAINER, "type": "bind", "source": probe, "options": ["rbind", "ro"]}),
+        ],
     };
-    // Kubernetes: `command` replaces ENTRYPOINT (and drops CMD), `args` replaces CMD.
-    let (entry, cmd) = match (strings(&c["command"]), strings(&c["args"])) {
-        (Some(command), args) => (command, args.unwrap_or_default()),
-        (None, Some(args)) => (image.entrypoint.clone(), args),
-        (None, None) => (image.entrypoint.clone(), image.cmd.clone()),
-    };
-    let argv: Vec<String> = entry.into_iter().chain(cmd).collect();
-    let mut env = image.env.clone();
-    for e in c["env"].as_array().into_iter().flatten() {
-        env.push(format!(
-            "{}={}",
-            e["name"].as_str().unwrap_or(""),
-            e["value"].as_str().unwrap_or("")
-        ));
-    }
-    let psc = &pod["spec"]["securityContext"];
-    let csc = &c["securityContext"];
-    let field = |k: &str| {
-        if csc[k].is_null() {
-            psc[k].clone()
-        } else {
-            csc[k].clone()
-        }
-    };
-    let uid = field("runAsUser").as_u64().unwrap_or(0);
-    let gid = field("runAsGroup").as_u64().unwrap_or(0);
-    let mut user = json!({"uid": uid, "gid": gid});
-    if let Some(fs_group) = psc["fsGroup"].as_u64() {
-        user["additionalGids"] = json!([fs_group]);
-    }
-    let process = &mut spec["process"];
-    process["args"] = json!(argv);
-    process["env"] = json!(env);
-    process["cwd"] = json!(if image.workdir.is_empty() {
-        "/"
-    } else {
-        &image.workdir
-    });
-    process["user"] = user;
-    process["terminal"] = json!(false);
-    process["noNewPrivileges"] = json!(csc["allowPrivilegeEscalation"] == json!(false));
-    spec["root"] = json!({
-        "path": rootfs,
-        "readonly": csc["readOnlyRootFilesystem"] == json!(true),
-    });
-    spec["hostname"] = json!(pod["metadata"]["name"]);
-    // The kubelet bind-mounts its own /etc/hosts into every pod that is not hostNetwork
-    // (pkg/kubelet/kubelet_pods.go `managedHostsFileContent`); an exported image has an empty one.
-    let hosts = work.join("etc-hosts");
-    std::fs::write(
-        &hosts,
-        format!(
-            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{POD_IP}\t{}\n",
-            pod["metadata"]["name"].as_str().unwrap_or("pod")
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    let mut mounts = vec![
-        json!({"destination": "/etc/hosts", "type": "bind", "source": hosts, "options": ["rbind", "rw"]}),
-        json!({"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]}),
-        json!({"destination": lab::PROBE_IN_CONTAINER, "type": "bind", "source": probe, "options": ["rbind", "ro"]}),
-    ];
-    let volumes = pod["spec"]["volumes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for vm in c["volumeMounts"].as_array().into_iter().flatten() {
-        let name = vm["name"].as_str().unwrap_or("");
-        let vol = volumes
-            .iter()
-            .find(|v| v["name"] == name)
-            .ok_or_else(|| format!("volume {name}"))?;
-        let source = work.join("volumes").join(name);
-        std::fs::create_dir_all(&source).map_err(|e| e.to_string())?;
-        if !vol["emptyDir"].is_null() {
-            // The kubelet makes emptyDirs 0777, group-owned by fsGroup with setgid.
-            let mode = if let Some(g) = psc["fsGroup"].as_u64() {
-                lab::must(Command::new("chown").arg(format!(":{g}")).arg(&source));
-                "2777"
-            } else {
-                "0777"
-            };
-            lab::must(Command::new("chmod").arg(mode).arg(&source));
-        } else if let Some(cm) = vol["configMap"]["name"].as_str() {
-            let map = config_maps
-                .iter()
-                .find(|m| m["metadata"]["name"] == cm)
-                .ok_or_else(|| format!("ConfigMap {cm}"))?;
-            for (k, v) in map["data"].as_object().into_iter().flatten() {
-                std::fs::write(source.join(k), v.as_str().unwrap_or(""))
-                    .map_err(|e| e.to_string())?;
-            }
-        } else {
-            return Err(format!(
-                "volume {name}: the lab knows emptyDir and configMap"
-            ));
-        }
-        let ro = vm["readOnly"] == json!(true);
-        mounts.push(json!({
-            "destination": vm["mountPath"],
-            "type": "bind",
-            "source": source,
-            "options": ["rbind", if ro { "ro" } else { "rw" }],
-        }));
-    }
-    spec["mounts"]
-        .as_array_mut()
-        .ok_or("spec mounts")?
-        .extend(mounts);
-    spec["linux"]["seccomp"] = seccomp;
+    let mut spec = lab::oci::pod_spec(&default, pod, c, config_maps, image, rootfs, work, extras)?;
     // The pod's network namespace, with loopback up as the CNI loopback plugin leaves it.
     let netns = pod_netns(pod["metadata"]["name"].as_str().unwrap_or("pod"))?;
     for ns in spec["linux"]["namespaces"]
@@ -688,9 +548,6 @@ fn pod_spec(
     }
     Ok(spec)
 }
-
-/// The address the lab's CNI stand-in gives every pod (its own network namespace each).
-const POD_IP: &str = "10.88.0.2";
 
 /// A fresh named network namespace for one pod, as the CNI plugins leave it: `lo` up and an
 /// `eth0` with the pod's address (one end of a veth pair whose host end stays down: nothing
@@ -711,7 +568,13 @@ fn pod_netns(name: &str) -> Result<String, String> {
     }
     for args in [
         &["link", "set", "lo", "up"][..],
-        &["addr", "add", &format!("{POD_IP}/16"), "dev", "eth0"],
+        &[
+            "addr",
+            "add",
+            &format!("{}/16", lab::oci::POD_IP),
+            "dev",
+            "eth0",
+        ],
         &["link", "set", "eth0", "up"],
     ] {
         let (ok, _, err) = lab::run(Command::new("ip").args(["-n", &ns]).args(args));

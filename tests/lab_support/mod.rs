@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod oci;
+
 /// How a server is asked whether it serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
@@ -147,6 +149,36 @@ pub fn missing(what: &str, fix: &str) -> bool {
     }
     eprintln!("SKIPPED: {what} is missing ({fix})");
     true
+}
+
+/// The lab's tools and the servers its images run from the host's /usr, plus `extra`; each
+/// missing one is reported ([`missing`]). True when all are present.
+pub fn tools_present(extra: &[(&str, &str)]) -> bool {
+    let tools = [
+        ("/usr/bin/docker-compose", "apt-get install docker-compose"),
+        ("/usr/bin/ctr", "apt-get install containerd"),
+        ("/usr/bin/nsenter", "apt-get install util-linux"),
+        ("/usr/bin/ip", "apt-get install iproute2"),
+        ("/usr/bin/curl", "apt-get install curl"),
+        ("/usr/bin/psql", "apt-get install postgresql-client"),
+        ("/usr/bin/redis-cli", "apt-get install redis-tools"),
+        ("/usr/bin/go", "apt-get install golang-go"),
+        ("/usr/sbin/gosu", "apt-get install gosu"),
+        ("/usr/bin/node", "apt-get install nodejs"),
+        ("/usr/bin/java", "apt-get install default-jdk-headless"),
+        (
+            "/usr/lib/postgresql/15/bin/postgres",
+            "apt-get install postgresql",
+        ),
+        ("/usr/sbin/nginx", "apt-get install nginx-light"),
+        ("/usr/bin/redis-server", "apt-get install redis-server"),
+        ("/usr/bin/busybox", "apt-get install busybox-static"),
+        ("/usr/bin/envsubst", "apt-get install gettext-base"),
+    ];
+    tools
+        .iter()
+        .chain(extra)
+        .all(|(path, fix)| Path::new(path).exists() || !missing(path, fix))
 }
 
 pub fn is_root() -> bool {
@@ -657,4 +689,24 @@ pub fn table(outcomes: &[Outcome]) -> (String, usize) {
     }
     lines.push(format!("{} runs, {broken} broken", outcomes.len()));
     (lines.join("\n"), broken)
+}
+
+/// The kernel log (`dmesg`), one record a line.
+pub fn kernel_log() -> String {
+    run(&mut Command::new("dmesg")).1
+}
+
+/// The kernel log's records that were not in `before` (a full ring buffer drops old
+/// records as new ones come, so counting lines would miss them).
+pub fn new_kernel_records(before: &std::collections::BTreeSet<String>) -> Vec<String> {
+    kernel_log()
+        .lines()
+        .filter(|l| !before.contains(*l))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The kernel log's records now, for [`new_kernel_records`].
+pub fn kernel_records() -> std::collections::BTreeSet<String> {
+    kernel_log().lines().map(str::to_owned).collect()
 }

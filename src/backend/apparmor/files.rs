@@ -96,10 +96,14 @@ fn file(access: Access, path: PathPattern, perms: Perms) -> Rule {
     }
 }
 
-/// The path itself (a file, or the mount point) and everything below it.
+/// The path itself (a file, or the mount point) and everything below it. AppArmor names a
+/// directory with a trailing slash, and `/data/**` does not match `/data/` itself: with only
+/// `/data rw`, the postgres entrypoint's `chmod 700 /var/lib/postgresql/data` on its volume
+/// was DENIED (`name="/var/lib/postgresql/data/"`, found in the AppArmor lab). `{,/}`
+/// matches the mount point as a file or a directory.
 fn tree(access: Access, p: &PathPattern, itself: Perms, below: Perms) -> Vec<Rule> {
     vec![
-        file(access, p.clone(), itself),
+        file(access, p.then("{,/}"), itself),
         file(access, p.then("/**"), below),
     ]
 }

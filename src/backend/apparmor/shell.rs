@@ -64,11 +64,24 @@ pub(super) fn is_wrapper(prog: &str) -> bool {
     WRAPPERS.contains(&basename(prog))
 }
 
+/// An entrypoint script (`docker-entrypoint.sh`, `entrypoint.sh`, `run.sh`): the official
+/// images' scripts run `mkdir`, `chown`, `find`, `gosu`, `initdb`, … and then `exec "$@"`,
+/// so whatever its arguments name runs too. Found in the AppArmor lab: the node Pod's
+/// `command: [docker-entrypoint.sh]`, `args: [node, …]` was refused `exec node`.
+fn is_script(name: &str) -> bool {
+    name.ends_with(".sh") || name.contains("entrypoint")
+}
+
 /// What `argv` starts besides `argv[0]` (which must exist).
 pub(super) fn inner(argv: &[String]) -> Inner<'_> {
     let name = basename(&argv[0]);
     if WRAPPERS.contains(&name) {
         return Inner::Unknown(format!("`{name}` starts a program cinch cannot name"));
+    }
+    if is_script(name) {
+        return Inner::Unknown(format!(
+            "`{name}` is a script: it runs programs cinch cannot name, then its arguments"
+        ));
     }
     if !SHELLS.contains(&name) {
         return Inner::Nothing;
@@ -181,6 +194,23 @@ mod tests {
             Inner::Nothing
         );
         assert!(is_wrapper("/usr/bin/env") && !is_wrapper("envoy"));
+        for script in [
+            "docker-entrypoint.sh",
+            "/usr/local/bin/docker-entrypoint.sh",
+            "/entrypoint",
+        ] {
+            assert!(
+                matches!(
+                    inner(&[script.to_owned(), "node".to_owned()]),
+                    Inner::Unknown(_)
+                ),
+                "{script}"
+            );
+        }
+        assert_eq!(
+            inner(&["node".to_owned(), "/app/server.js".to_owned()]),
+            Inner::Nothing
+        );
     }
 
     impl Inner<'_> {

@@ -6,6 +6,10 @@
 //! Run it through `seccomp-run`, or inside a container (the runtime lab); `setuid` is the raw
 //! syscall (no glibc thread broadcast).
 //!
+//! Each argument is a path to create for writing (`open(O_WRONLY|O_CREAT)`), printed as
+//! `write:PATH ERRNO`: the AppArmor lab (tests/apparmor_vm.rs) checks that a write the
+//! profile does not grant fails with EACCES.
+//!
 //! `no_main`: Rust's own start-up (checking fds 0-2 with `poll`, a signal stack) is skipped,
 //! so the probe makes only the dynamic loader's calls, its probes, one `write` and `exit`:
 //! under a tight profile Rust's start-up would abort on a refused `poll` before probing.
@@ -24,7 +28,7 @@ fn probe(call: impl FnOnce() -> i64) -> i32 {
 type Probe = (&'static str, Box<dyn FnOnce() -> i64>);
 
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     let probes: [Probe; 8] = [
         (
             "getpid",
@@ -86,6 +90,22 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     let mut out = String::new();
     for (name, call) in probes {
         out.push_str(&format!("{name} {}\n", probe(call)));
+    }
+    for i in 1..argc.max(1) as usize {
+        // SAFETY: argv holds argc valid C strings (the C runtime's contract for main).
+        let path = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+        let errno = probe(|| unsafe {
+            let fd = libc::open(
+                path.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
+                0o644,
+            );
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            fd as i64
+        });
+        out.push_str(&format!("write:{} {errno}\n", path.to_string_lossy()));
     }
     // One write(2), no stdio machinery.
     let bytes = out.as_bytes();
