@@ -458,7 +458,11 @@ fn load_events(
                     if let Some(e) = deferred.of_sources(&entries) {
                         deferred.raise(mark, Shape::Map, e)?;
                     }
-                    let entries = match resolve_merges(entries, schema)? {
+                    // A duplicate key, too, is found only when go-yaml v3 decodes the map.
+                    if let Err(e) = check_duplicates(&entries) {
+                        deferred.raise(mark, Shape::Map, e)?;
+                    }
+                    let entries = match resolve_merges(entries, schema) {
                         Ok((entries, differ)) => {
                             merges_differ |= differ;
                             entries
@@ -512,14 +516,19 @@ fn load_events(
                 }
                 None if matches!(node.value, Value::Seq(_) | Value::Map(_)) => {
                     // go-yaml decodes into Go maps, whose keys cannot be collections: both
-                    // compose-go and kubectl fail with "invalid map key".
-                    return Err(LoadError::new(
+                    // compose-go and kubectl fail with "invalid map key" when they decode
+                    // the map (held as `Deferred` says); the entry is dropped below.
+                    let e = LoadError::new(
                         node.mark,
                         LoadErrorKind::Syntax,
                         format!("{} cannot be a map key", node.kind()),
-                    ));
+                    );
+                    deferred.raise(*map_mark, Shape::Map, e)?;
+                    *key = Some(node);
                 }
                 None => *key = Some(node),
+                // The collection key's error is held on this map; the entry never counts.
+                Some(k) if matches!(k.value, Value::Seq(_) | Value::Map(_)) => {}
                 Some(k) if self_alias.is_some() && is_merge_key(&k) => {
                     let e = self_alias.take().expect("checked");
                     deferred.raise(*map_mark, Shape::Map, e)?;
@@ -596,7 +605,8 @@ fn shape(node: &Node) -> Shape {
 }
 
 /// Errors go-yaml raises only when it decodes the node: a scalar that is not what its tag
-/// says, an alias inside its own anchor, a `<<` of no map. go-yaml v2 (kubectl) decodes
+/// says, an alias inside its own anchor, a `<<` of no map, a duplicate key or a collection
+/// as a key (held on their map). go-yaml v2 (kubectl) decodes
 /// every node, merged-over ones too, so they are raised at once; v3 (compose-go) never
 /// decodes a merged entry that an explicit key shadows or a null key it drops, so under its
 /// rules they wait until the document is built and count only if the node is in it.
@@ -691,11 +701,14 @@ fn push_frame(stack: &mut Vec<Frame>, mark: Mark, frame: Frame) -> Result<(), Lo
     Ok(())
 }
 
+/// A map's entries, in the order written.
+type Entries = Vec<(Node, Node)>;
+
 fn is_merge_key(key: &Node) -> bool {
     key.as_plain() == Some("<<")
 }
 
-/// Apply `<<` merge keys as `schema`'s reader does, and reject duplicate keys. Also says
+/// Apply `<<` merge keys as `schema`'s reader does. Also says
 /// whether the other reader would build the map differently, so a caller that learns the
 /// document's kind later can load it again (see [`Document::merges_differ`]).
 ///
@@ -706,26 +719,24 @@ fn is_merge_key(key: &Node) -> bool {
 /// a null key is dropped). go-yaml v2 (kubectl) applies `<<` where it is written: it
 /// overrides the keys before it, the keys after it override it.
 /// A `<<` value that is no map (or list of maps) is the inner error, with the entries given
-/// back (the caller may defer it, see [`Deferred`]).
-#[allow(clippy::type_complexity)]
+/// back (the caller may defer it, see [`Deferred`]). Duplicate keys (`<<` twice among them)
+/// are the caller's to check.
 fn resolve_merges(
     entries: Vec<(Node, Node)>,
     schema: Schema,
-) -> Result<Result<(Vec<(Node, Node)>, bool), (LoadError, Vec<(Node, Node)>)>, LoadError> {
-    // `<<` twice is a duplicate key to go-yaml v3 too.
-    check_duplicates(&entries)?;
+) -> Result<(Entries, bool), (LoadError, Entries)> {
     if !entries.iter().any(|(k, _)| is_merge_key(k)) {
-        return Ok(Ok((entries, false)));
+        return Ok((entries, false));
     }
     let (v3, v2) = match (merge_v3(&entries), merge_v2(&entries)) {
         (Ok(v3), Ok(v2)) => (v3, v2),
-        (Err(e), _) | (_, Err(e)) => return Ok(Err((e, entries))),
+        (Err(e), _) | (_, Err(e)) => return Err((e, entries)),
     };
     let differs = !same_entries(&v3, &v2);
-    Ok(Ok(match schema {
+    Ok(match schema {
         Schema::Yaml12 => (v3, differs),
         Schema::Yaml11 => (v2, differs),
-    }))
+    })
 }
 
 /// The maps a `<<` value merges, in the order written.
@@ -1057,6 +1068,23 @@ mod tests {
         // A map with a key of another type keeps merged keys typed.
         let mixed = load_as("<<: {1: a}\n2: v\n", Schema::Yaml12).unwrap();
         assert_eq!(texts(&mixed[0].root), pairs(&[("1", "a"), ("2", "v")]));
+    }
+
+    #[test]
+    fn key_errors_in_a_shadowed_merged_value_count_only_for_v2() {
+        let text = "y:\n  <<: {c: {a: 1, a: 2}, d: {? [k]: v}}\n  c: 1\n  d: 2\n";
+        assert!(load_as(text, Schema::Yaml12).is_ok());
+        let err = load_as(text, Schema::Yaml11).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        // Merged and kept, they count for v3 too.
+        let kept = load_as("y:\n  <<: {c: {a: 1, a: 2}}\n", Schema::Yaml12).unwrap_err();
+        assert_eq!(kept.kind, LoadErrorKind::DuplicateKey);
+        let err = load_as("y:\n  <<: {? [k]: v}\n", Schema::Yaml12).unwrap_err();
+        assert!(
+            err.message.contains("cannot be a map key"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
