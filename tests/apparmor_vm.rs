@@ -289,6 +289,13 @@ fn initramfs(kernel: &Kernel, vm: &Path) -> PathBuf {
             .unwrap_or_else(|e| panic!("{}: {e}", ko.display()));
         names.push(name.to_string_lossy().into_owned());
     }
+    // The guest's /tmp is a tmpfs; a checkout under the host's /tmp (a CI clone) would then
+    // vanish, so its top directory is bound back over the tmpfs.
+    let keep_tmp = vm
+        .strip_prefix("/tmp")
+        .ok()
+        .and_then(|rest| rest.components().next())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     let init = format!(
         r#"#!/bin/busybox sh
 # cinch's AppArmor lab: mount the host's root read-only over virtio-9p, then switch_root.
@@ -297,13 +304,19 @@ mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
 for m in {modules}; do insmod /lib/modules/$m.ko || echo "cinch-vm: insmod $m failed"; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 host /mnt || echo "cinch-vm: no host root"
-mount -t tmpfs tmpfs /mnt/tmp
 mount -t tmpfs tmpfs /mnt/run
-umount /proc /dev
+{keep_tmp}mount -t tmpfs tmpfs /mnt/tmp
+{restore_tmp}umount /proc /dev
 exec switch_root /mnt /bin/sh {stage2}
 "#,
         modules = names.join(" "),
         stage2 = vm.join("stage2.sh").display(),
+        keep_tmp = keep_tmp.as_ref().map_or(String::new(), |_| {
+            "mkdir -p /mnt/run/cinch-host-tmp\nmount --bind /mnt/tmp /mnt/run/cinch-host-tmp\n".into()
+        }),
+        restore_tmp = keep_tmp.as_ref().map_or(String::new(), |top| {
+            format!("mkdir -p /mnt/tmp/{top}\nmount --bind /mnt/run/cinch-host-tmp/{top} /mnt/tmp/{top}\n")
+        }),
     );
     std::fs::write(dir.join("init"), init).expect("init");
     lab::must(Command::new("chmod").arg("755").arg(dir.join("init")));
