@@ -524,21 +524,7 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
                     format!("container runtime switches to {what} {id}, and only to it"),
                     at,
                 );
-                let id = u64::from(id);
-                b.rule(
-                    Source::UserSwitch,
-                    &calls[..1],
-                    Action::Allow,
-                    vec![ArgCmp::eq(0, id)],
-                    why.clone(),
-                );
-                b.rule(
-                    Source::UserSwitch,
-                    &calls[1..],
-                    Action::Allow,
-                    (0..3).map(|arg| ArgCmp::eq(arg, id)).collect(),
-                    why,
-                );
+                pin_id(b, calls, id, why);
             }
             (_, Some(u)) => {
                 at.push(u.at.clone());
@@ -563,6 +549,25 @@ fn container_runtime_needs(b: &mut Builder<'_>, ctx: &Ctx<'_>) {
     }
 }
 
+/// `setuid`/`setgid` (one argument) and `setresuid`/`setresgid` (three), allowed only to `id`.
+fn pin_id(b: &mut Builder<'_>, calls: [&'static str; 2], id: u32, why: Why) {
+    let id = u64::from(id);
+    b.rule(
+        Source::UserSwitch,
+        &calls[..1],
+        Action::Allow,
+        vec![ArgCmp::eq(0, id)],
+        why.clone(),
+    );
+    b.rule(
+        Source::UserSwitch,
+        &calls[1..],
+        Action::Allow,
+        (0..3).map(|arg| ArgCmp::eq(arg, id)).collect(),
+        why,
+    );
+}
+
 /// An unmeasured program may set its ids to the ones it already has, as programs that drop
 /// privileges do whoever runs them (busybox: `setgid(getgid())`, `setuid(getuid())`, found by
 /// the runtime lab). Pinned to the declared ids, this grants nothing: without CAP_SETUID the
@@ -584,21 +589,7 @@ fn own_ids(b: &mut Builder<'_>, c: &Container) {
             ),
             vec![u.at.clone()],
         );
-        let id = u64::from(id);
-        b.rule(
-            Source::UserSwitch,
-            &calls[..1],
-            Action::Allow,
-            vec![ArgCmp::eq(0, id)],
-            why.clone(),
-        );
-        b.rule(
-            Source::UserSwitch,
-            &calls[1..],
-            Action::Allow,
-            (0..3).map(|arg| ArgCmp::eq(arg, id)).collect(),
-            why,
-        );
+        pin_id(b, calls, id, why);
     }
 }
 
