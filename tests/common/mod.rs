@@ -15,25 +15,7 @@ pub struct Run {
 
 /// Run `cinch ARGS` in-process with an empty environment and the given stdin.
 pub fn cinch_with_stdin(args: &[&str], stdin: &str) -> Run {
-    let mut input = stdin.as_bytes();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut io = cinch::Io {
-        stdin: &mut input,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        env: BTreeMap::new(),
-        color: false,
-    };
-    let code = cinch::run(
-        std::iter::once("cinch").chain(args.iter().copied()),
-        &mut io,
-    );
-    Run {
-        code,
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
+    run_in_process(args, stdin, &[])
 }
 
 pub fn cinch(args: &[&str]) -> Run {
@@ -42,7 +24,11 @@ pub fn cinch(args: &[&str]) -> Run {
 
 /// Run `cinch ARGS` in-process with exactly these environment variables.
 pub fn cinch_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut input: &[u8] = b"";
+    run_in_process(args, "", env)
+}
+
+fn run_in_process(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut input = stdin.as_bytes();
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut io = cinch::Io {
