@@ -744,3 +744,38 @@ fn merge_keys_read_as_the_real_tool_of_each_kind() {
         "nginx:1.27"
     );
 }
+
+/// A key written twice in a Kubernetes map (testdata/yaml/duplicate-keys.k8s.yaml) reads as
+/// kubectl reads it, the last value winning, `<<` in order; each map's duplicates are one
+/// warning that names the lines and the likely fix. compose-go refuses the same in Compose
+/// (tests/compose.rs, `duplicate-key.yaml`).
+#[test]
+fn duplicate_keys_warn_and_the_last_wins_as_kubectl_reads_them() {
+    let file = "testdata/yaml/duplicate-keys.k8s.yaml";
+    let run = cinch(&["inspect", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let model = json(&run.stdout);
+    assert_eq!(
+        model["workloads"][0]["containers"][0]["image"]["value"]["raw"],
+        "redis:7.2"
+    );
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning[duplicate-key]"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        warnings[0].starts_with(&format!("{file}:16:7:"))
+            && warnings[0].contains("`image` (first defined at line 13)"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].starts_with(&format!("{file}:26:1:"))
+            && warnings[1].contains("`kind` (first defined at line 21)")
+            && warnings[1].contains("separate them with a `---` line"),
+        "{}",
+        warnings[1]
+    );
+}

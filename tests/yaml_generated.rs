@@ -487,12 +487,6 @@ fn deliberate(
         Outcome::Rejected { message, .. } => Some(message.as_str()),
         Outcome::Accepted(_) => None,
     };
-    if mode == Mode::K8s
-        && real.accepted()
-        && our_error.is_some_and(|m| m.starts_with("duplicate key"))
-    {
-        return Some("duplicate key (kubectl keeps the last)");
-    }
     if our_error.is_some_and(|m| {
         m.contains("while scanning a tag") || m.contains("cannot read what follows")
     }) {

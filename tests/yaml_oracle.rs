@@ -70,12 +70,6 @@ const DELIBERATE: &[(&str, Mode, &str)] = &[
         Mode::K8s,
         "a tag directly followed by `,`, as for v3",
     ),
-    (
-        "testdata/bad/compose/duplicate-key.yaml",
-        Mode::K8s,
-        "a duplicate key is reported, as compose-go (go-yaml v3) does; kubectl's go-yaml v2 \
-         silently keeps the last value, which hides a mistake cinch would build profiles from",
-    ),
 ];
 
 fn yaml_files(root: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {

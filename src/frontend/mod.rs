@@ -96,10 +96,13 @@ pub fn lower(
             };
             let mut docs = match yaml::load_skipping(&src.text, skipped, Schema::Yaml12) {
                 Ok(d) => d,
-                Err(e) => {
-                    diags.push(e.to_diagnostic(&src.display));
-                    return Fragment::default();
-                }
+                Err(e) => match kubectl_reading(src, skipped, &e, diags) {
+                    Some(docs) => docs,
+                    None => {
+                        diags.push(e.to_diagnostic(&src.display));
+                        return Fragment::default();
+                    }
+                },
             };
             // A `<<` merge that kubectl's go-yaml v2 applies differently from compose-go's
             // v3 (rare): the Kubernetes documents are read again with v2's rules.
@@ -124,6 +127,47 @@ pub fn lower(
             lower_yaml(src, docs, overrides, opts, diags)
         }
     }
+}
+
+/// A duplicate key refuses a Compose file (compose-go's go-yaml v3 refuses it) but not a
+/// Kubernetes manifest: kubectl's go-yaml v2 keeps the last value without a word. So when the
+/// compose-go reading fails on one, the stream is read as kubectl reads it, and taken if every
+/// map with a duplicate key is in a Kubernetes document and no document is Compose. Each
+/// duplicate is a warning: a missing `---` between two objects looks exactly like this, and
+/// kubectl would apply only the last.
+fn kubectl_reading(
+    src: &SourceFile,
+    skipped: &[&str],
+    v3_error: &yaml::LoadError,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Document>> {
+    if v3_error.kind != yaml::LoadErrorKind::DuplicateKey {
+        return None;
+    }
+    let docs = yaml::load_skipping(&src.text, skipped, Schema::Yaml11).ok()?;
+    let kinds: Vec<DocKind> = docs.iter().map(|d| sniff(&d.root)).collect();
+    let kubernetes_only = docs.iter().zip(&kinds).all(|(d, k)| {
+        *k != DocKind::Compose && (d.duplicate_keys.is_empty() || *k == DocKind::Kubernetes)
+    });
+    if !kubernetes_only {
+        return None;
+    }
+    for e in docs.iter().flat_map(|d| &d.duplicate_keys) {
+        diags.push(
+            Diagnostic::warning(
+                Code::DuplicateKey,
+                &src.display,
+                e.mark.line,
+                format!(
+                    "{}; kubectl keeps the last value, and so does cinch. If two objects were \
+                     meant, separate them with a `---` line; otherwise delete the first",
+                    e.message
+                ),
+            )
+            .with_column(e.mark.column),
+        );
+    }
+    Some(docs)
 }
 
 /// A Compose file another input reads — its override file, or a file it `include`s (see

@@ -34,6 +34,10 @@ pub struct Document {
     /// (go-yaml v2 for a stream loaded as v3, and the reverse): a caller that finds it is
     /// of the other kind loads the stream again with that reader's rules.
     pub merges_differ: bool,
+    /// Keys written twice in one map, read as kubectl's go-yaml v2 reads them: the last value
+    /// wins (`load_as` with `Schema::Yaml11` only; go-yaml v3 refuses them, see `Deferred`).
+    /// The caller reports them: kubectl says nothing, and a missing `---` hides this way.
+    pub duplicate_keys: Vec<LoadError>,
 }
 
 /// Why a stream could not be loaded: the first problem, with its position.
@@ -258,6 +262,7 @@ fn load_events(
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors = Anchors::default();
     let mut merges_differ = false;
+    let mut duplicate_keys = Vec::new();
     // How many errors were held before this document.
     let mut held_before = 0;
     let mut deferred = Deferred {
@@ -324,6 +329,7 @@ fn load_events(
                     root,
                     index: docs.len(),
                     merges_differ: std::mem::take(&mut merges_differ),
+                    duplicate_keys: std::mem::take(&mut duplicate_keys),
                 });
                 None
             }
@@ -451,16 +457,28 @@ fn load_events(
                     mark,
                     anchor,
                     tag,
-                    entries,
+                    mut entries,
                     ..
                 }) => {
                     // go-yaml v3 decodes a merged map into this one: its held error is ours.
                     if let Some(e) = deferred.of_sources(&entries) {
                         deferred.raise(mark, Shape::Map, e)?;
                     }
-                    // A duplicate key, too, is found only when go-yaml v3 decodes the map.
-                    if let Err(e) = check_duplicates(&entries) {
-                        deferred.raise(mark, Shape::Map, e)?;
+                    let duplicates = check_duplicates(&entries);
+                    if !duplicates.is_empty() {
+                        match schema {
+                            // A duplicate key, too, is found only when go-yaml v3 decodes the
+                            // map; it names the first one, as v3 does.
+                            Schema::Yaml12 => {
+                                deferred.raise(mark, Shape::Map, duplicate(&duplicates[..1]))?;
+                            }
+                            // go-yaml v2's non-strict decoding (sigs.k8s.io/yaml) sets the
+                            // entries in the order written, `<<` merges included: the last wins.
+                            Schema::Yaml11 => {
+                                entries = merge_v2(&entries)?;
+                                duplicate_keys.push(duplicate(&duplicates));
+                            }
+                        }
                     }
                     let entries = match resolve_merges(entries, schema) {
                         Ok((entries, differ)) => {
@@ -846,40 +864,61 @@ fn same_entries(a: &[(Node, Node)], b: &[(Node, Node)]) -> bool {
     a.len() == b.len() && a.iter().all(|e| b.contains(e))
 }
 
-fn check_duplicates(entries: &[(Node, Node)]) -> Result<(), LoadError> {
+/// A key written again in a map after its first occurrence.
+struct Duplicate {
+    name: String,
+    at: Mark,
+    first_line: u32,
+}
+
+/// Every key written again after its first occurrence in `entries`, in the order written.
+fn check_duplicates(entries: &[(Node, Node)]) -> Vec<Duplicate> {
+    let dup = |k: &Node, name: &str, first: &Node| Duplicate {
+        name: name.to_owned(),
+        at: k.mark,
+        first_line: first.mark.line,
+    };
     // Maps in manifests are small; a quadratic scan beats hashing below ~64 keys, and
     // large maps (ConfigMap data) use the sorted path.
+    let mut found = Vec::new();
     if entries.len() <= 64 {
         for (i, (k, _)) in entries.iter().enumerate() {
             let Some(name) = k.as_str() else { continue };
             if let Some((first, _)) = entries[..i].iter().find(|(p, _)| p.as_str() == Some(name)) {
-                return Err(duplicate(k, name, first));
+                found.push(dup(k, name, first));
             }
         }
-        return Ok(());
+        return found;
     }
     let mut keyed: Vec<(&str, &Node)> = entries
         .iter()
         .filter_map(|(k, _)| k.as_str().map(|s| (s, k)))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(b.0).then(a.1.mark.cmp(&b.1.mark)));
-    for pair in keyed.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            return Err(duplicate(pair[1].1, pair[1].0, pair[0].1));
+    let mut first = 0;
+    for i in 1..keyed.len() {
+        if keyed[i].0 == keyed[first].0 {
+            found.push(dup(keyed[i].1, keyed[i].0, keyed[first].1));
+        } else {
+            first = i;
         }
     }
-    Ok(())
+    found.sort_by_key(|d| d.at);
+    found
 }
 
-fn duplicate(key: &Node, name: &str, first: &Node) -> LoadError {
-    LoadError::new(
-        key.mark,
-        LoadErrorKind::DuplicateKey,
-        format!(
-            "duplicate key `{name}` (first defined at line {})",
-            first.mark.line
+/// One error for a map's duplicate keys (not empty), at the first of them: a missing `---`
+/// repeats every key of an object, which is one mistake.
+fn duplicate(found: &[Duplicate]) -> LoadError {
+    let each = |d: &Duplicate| format!("`{}` (first defined at line {})", d.name, d.first_line);
+    let message = match found {
+        [one] => format!("duplicate key {}", each(one)),
+        many => format!(
+            "duplicate keys {}",
+            many.iter().map(each).collect::<Vec<_>>().join(", ")
         ),
-    )
+    };
+    LoadError::new(found[0].at, LoadErrorKind::DuplicateKey, message)
 }
 
 #[cfg(test)]
@@ -1071,11 +1110,46 @@ mod tests {
     }
 
     #[test]
+    fn every_duplicate_of_a_large_map_is_found_in_the_order_written() {
+        // Over 64 keys takes the sorted path; `k3` three times, `k7` twice.
+        let mut text: String = (0..70).map(|i| format!("k{i}: v\n")).collect();
+        text.push_str("k7: again\nk3: again\nk3: third\n");
+        let v2 = load_as(&text, Schema::Yaml11).unwrap();
+        let [one] = &v2[0].duplicate_keys[..] else {
+            panic!("one warning per map: {:?}", v2[0].duplicate_keys)
+        };
+        assert_eq!(one.mark.line, 71);
+        assert!(
+            one.message.ends_with(
+                "`k7` (first defined at line 8), `k3` (first defined at line 4), \
+                 `k3` (first defined at line 4)"
+            ),
+            "{}",
+            one.message
+        );
+        assert_eq!(v2[0].root.get("k3").and_then(Node::as_str), Some("third"));
+        let v3 = load_as(&text, Schema::Yaml12).unwrap_err();
+        assert_eq!(v3.message, "duplicate key `k7` (first defined at line 8)");
+    }
+
+    #[test]
     fn key_errors_in_a_shadowed_merged_value_count_only_for_v2() {
         let text = "y:\n  <<: {c: {a: 1, a: 2}, d: {? [k]: v}}\n  c: 1\n  d: 2\n";
         assert!(load_as(text, Schema::Yaml12).is_ok());
+        // v2 refuses the collection key at once; a duplicate key it reads, the last winning.
         let err = load_as(text, Schema::Yaml11).unwrap_err();
-        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        assert!(
+            err.message.contains("cannot be a map key"),
+            "{}",
+            err.message
+        );
+        let v2 = load_as("y:\n  <<: {c: {a: 1, a: 2}}\n  c: 1\n", Schema::Yaml11).unwrap();
+        assert_eq!(v2[0].duplicate_keys.len(), 1);
+        assert!(
+            v2[0].duplicate_keys[0]
+                .message
+                .contains("`a` (first defined at line 2)")
+        );
         // Merged and kept, they count for v3 too.
         let kept = load_as("y:\n  <<: {c: {a: 1, a: 2}}\n", Schema::Yaml12).unwrap_err();
         assert_eq!(kept.kind, LoadErrorKind::DuplicateKey);
