@@ -31,12 +31,6 @@ use serde_json::{Value, json};
 /// How long a server may take to serve after its container started (postgres runs initdb).
 const START: Duration = Duration::from_secs(120);
 
-fn cinch() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cinch"));
-    c.current_dir(lab::root());
-    c
-}
-
 #[test]
 fn every_profile_starts_and_serves_under_docker_and_containerd() {
     let Some(engine) = Engine::ensure() else {
@@ -48,7 +42,7 @@ fn every_profile_starts_and_serves_under_docker_and_containerd() {
     let Some(probe) = lab::probe_binary() else {
         return;
     };
-    let _printk = PrintkUnlimited::new();
+    let _printk = lab::PrintkUnlimited::new();
     // CINCH_LAB_APPS=postgres,redis runs part of the matrix (while working on one app).
     let only = std::env::var("CINCH_LAB_APPS").ok();
     let apps: Vec<&App> = lab::APPS
@@ -63,18 +57,7 @@ fn every_profile_starts_and_serves_under_docker_and_containerd() {
     let mut outcomes = Vec::new();
     for app in apps {
         let out = format!("target/lab/out/{}", app.name);
-        let _ = std::fs::remove_dir_all(lab::root().join(&out));
-        let generated = cinch()
-            .args(["generate", "--wire", "-o", &out])
-            .arg(format!("tests/lab/apps/{}", app.name))
-            .output()
-            .expect("cinch");
-        assert!(
-            generated.status.success(),
-            "cinch generate {}: {}",
-            app.name,
-            String::from_utf8_lossy(&generated.stderr)
-        );
+        lab::generate(app.name, &out, &["--wire"]).unwrap_or_else(|e| panic!("{e}"));
         outcomes.extend(compose_variants(app, &out, &probe));
         outcomes.push(complain_audit(app));
         if let Some(address) = engine.containerd_address() {
@@ -189,14 +172,8 @@ fn complain_audit(app: &App) -> Outcome {
         result,
     };
     let out = format!("target/lab/out/{}-complain", app.name);
-    let _ = std::fs::remove_dir_all(lab::root().join(&out));
-    let generated = cinch()
-        .args(["generate", "--complain", "--wire", "-o", &out])
-        .arg(format!("tests/lab/apps/{}", app.name))
-        .output()
-        .expect("cinch");
-    if !generated.status.success() {
-        return outcome(Err(String::from_utf8_lossy(&generated.stderr).into_owned()));
+    if let Err(e) = lab::generate(app.name, &out, &["--complain", "--wire"]) {
+        return outcome(Err(e));
     }
     let wired = lab::root().join(format!(
         "{out}/wired/tests/lab/apps/{}/compose.yaml",
@@ -211,7 +188,7 @@ fn complain_audit(app: &App) -> Outcome {
     let project = format!("lab-{}-audit", app.name);
     let compose = |args: &[&str]| compose_command(&dir, &file, &lab_file, &project, args);
     let _ = lab::run(&mut compose(&["down", "-v", "--remove-orphans"]));
-    let mark = kernel_mark(&format!("audit {}", app.name));
+    let mark = lab::kernel_mark(&format!("audit {}", app.name));
     let (up, up_out, up_err) = lab::run(&mut compose(&["up", "-d"]));
     let mut served = Vec::new();
     let result = (|| {
@@ -250,7 +227,7 @@ fn complain_audit(app: &App) -> Outcome {
     let mut new = Vec::new();
     for _ in 0..8 {
         std::thread::sleep(Duration::from_millis(250));
-        let again = match kernel_log_since(&mark) {
+        let again = match lab::kernel_log_since(&mark) {
             Ok(lines) => lines,
             Err(e) => return outcome(Err(e)),
         };
@@ -604,14 +581,7 @@ fn the_run_instruction_is_read_from_the_header() {
 fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     const UNSHARE: u32 = 272; // x86_64
     let out = "target/lab/out/python-complain";
-    let _ = std::fs::remove_dir_all(lab::root().join(out));
-    let generated = cinch()
-        .args(["generate", "--complain", "-o", out, "tests/lab/apps/python"])
-        .output()
-        .expect("cinch");
-    if !generated.status.success() {
-        return Err(String::from_utf8_lossy(&generated.stderr).into_owned());
-    }
+    lab::generate("python", out, &["--complain"])?;
     let profile = lab::root()
         .join(out)
         .join("seccomp/python.hardened.hardened.json");
@@ -630,7 +600,7 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     if listed {
         return Err("unshare is allowed by the profile; the check needs a denied call".into());
     }
-    let mark = kernel_mark("complain");
+    let mark = lab::kernel_mark("complain");
     let (ok, stdout, stderr) = lab::run(lab::docker().args([
         "run",
         "--rm",
@@ -659,7 +629,7 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
     // The kernel writes audit records asynchronously (kauditd).
     let mut new = Vec::new();
     for _ in 0..20 {
-        new = kernel_log_since(&mark)?;
+        new = lab::kernel_log_since(&mark)?;
         let record = new.iter().find(|l| {
             l.contains("type=1326")
                 && l.contains(&format!("exe=\"{}\"", lab::PROBE_IN_CONTAINER))
@@ -676,57 +646,4 @@ fn complain_mode_logs(probe: &Path) -> Result<String, String> {
         "no seccomp record for unshare in the kernel log; new lines:\n{}",
         new.join("\n")
     ))
-}
-
-/// Writes a unique line into the kernel log (/dev/kmsg, as root) and returns it: the ring
-/// buffer rotates, so records are read as the lines after the mark, not by count.
-fn kernel_mark(what: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mark = format!("cinch-lab mark {what} {nanos}");
-    if let Err(e) = std::fs::write("/dev/kmsg", format!("{mark}\n")) {
-        panic!("cannot write /dev/kmsg: {e}");
-    }
-    mark
-}
-
-/// The kernel log lines after `mark`; an error when the mark has rotated out.
-fn kernel_log_since(mark: &str) -> Result<Vec<String>, String> {
-    let log = kernel_log();
-    let lines: Vec<&str> = log.lines().collect();
-    match lines.iter().rposition(|l| l.contains(mark)) {
-        Some(i) => Ok(lines[i + 1..].iter().map(|l| (*l).to_owned()).collect()),
-        None => Err("the kernel log rotated past the lab's mark; rerun".into()),
-    }
-}
-
-/// The kernel prints seccomp's audit records through `printk_ratelimit()` (10 per 5 s by
-/// default), and the audit and complain checks must see all of them: the interval is set to
-/// 0 (no limit) while the lab runs, and put back after.
-struct PrintkUnlimited(Option<String>);
-
-const PRINTK_RATELIMIT: &str = "/proc/sys/kernel/printk_ratelimit";
-
-impl PrintkUnlimited {
-    fn new() -> Self {
-        let old = std::fs::read_to_string(PRINTK_RATELIMIT).ok();
-        if std::fs::write(PRINTK_RATELIMIT, "0").is_err() {
-            lab::missing("a writable kernel.printk_ratelimit", "run as root");
-        }
-        PrintkUnlimited(old)
-    }
-}
-
-impl Drop for PrintkUnlimited {
-    fn drop(&mut self) {
-        if let Some(old) = &self.0 {
-            let _ = std::fs::write(PRINTK_RATELIMIT, old.trim());
-        }
-    }
-}
-
-fn kernel_log() -> String {
-    lab::run(&mut Command::new("dmesg")).1
 }

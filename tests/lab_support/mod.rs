@@ -691,22 +691,78 @@ pub fn table(outcomes: &[Outcome]) -> (String, usize) {
     (lines.join("\n"), broken)
 }
 
+/// `cinch generate ARGS -o OUT tests/lab/apps/APP` from the repository root, into a fresh
+/// `out` (relative to the root); on failure, cinch's stderr.
+pub fn generate(app: &str, out: &str, args: &[&str]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(root().join(out));
+    let generated = Command::new(env!("CARGO_BIN_EXE_cinch"))
+        .current_dir(root())
+        .arg("generate")
+        .args(args)
+        .args(["-o", out])
+        .arg(format!("tests/lab/apps/{app}"))
+        .output()
+        .expect("cinch");
+    if generated.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cinch generate {app}: {}",
+            String::from_utf8_lossy(&generated.stderr)
+        ))
+    }
+}
+
 /// The kernel log (`dmesg`), one record a line.
 pub fn kernel_log() -> String {
     run(&mut Command::new("dmesg")).1
 }
 
-/// The kernel log's records that were not in `before` (a full ring buffer drops old
-/// records as new ones come, so counting lines would miss them).
-pub fn new_kernel_records(before: &std::collections::BTreeSet<String>) -> Vec<String> {
-    kernel_log()
-        .lines()
-        .filter(|l| !before.contains(*l))
-        .map(str::to_owned)
-        .collect()
+/// Writes a unique line into the kernel log (/dev/kmsg, as root) and returns it: the ring
+/// buffer rotates, so records are read as the lines after the mark, not by count.
+pub fn kernel_mark(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mark = format!("cinch-lab mark {what} {nanos}");
+    if let Err(e) = std::fs::write("/dev/kmsg", format!("{mark}\n")) {
+        panic!("cannot write /dev/kmsg: {e}");
+    }
+    mark
 }
 
-/// The kernel log's records now, for [`new_kernel_records`].
-pub fn kernel_records() -> std::collections::BTreeSet<String> {
-    kernel_log().lines().map(str::to_owned).collect()
+/// The kernel log lines after `mark`; an error when the mark has rotated out.
+pub fn kernel_log_since(mark: &str) -> Result<Vec<String>, String> {
+    let log = kernel_log();
+    let lines: Vec<&str> = log.lines().collect();
+    match lines.iter().rposition(|l| l.contains(mark)) {
+        Some(i) => Ok(lines[i + 1..].iter().map(|l| (*l).to_owned()).collect()),
+        None => Err("the kernel log rotated past the lab's mark; rerun".into()),
+    }
+}
+
+/// The kernel prints seccomp's audit records through `printk_ratelimit()` (10 per 5 s by
+/// default), and the audit and complain checks must see all of them: the interval is set to
+/// 0 (no limit) while the lab runs, and put back after.
+pub struct PrintkUnlimited(Option<String>);
+
+const PRINTK_RATELIMIT: &str = "/proc/sys/kernel/printk_ratelimit";
+
+impl PrintkUnlimited {
+    pub fn new() -> Self {
+        let old = std::fs::read_to_string(PRINTK_RATELIMIT).ok();
+        if std::fs::write(PRINTK_RATELIMIT, "0").is_err() {
+            missing("a writable kernel.printk_ratelimit", "run as root");
+        }
+        PrintkUnlimited(old)
+    }
+}
+
+impl Drop for PrintkUnlimited {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            let _ = std::fs::write(PRINTK_RATELIMIT, old.trim());
+        }
+    }
 }
