@@ -24,6 +24,24 @@ pub struct Extras<'a> {
     pub mounts: Vec<Value>,
 }
 
+/// The mounts, the seccomp profile and the AppArmor profile, as both runtimes add them last.
+fn finish(
+    mut spec: Value,
+    mounts: Vec<Value>,
+    seccomp: Value,
+    apparmor: Option<&str>,
+) -> Result<Value, String> {
+    spec["mounts"]
+        .as_array_mut()
+        .ok_or("spec mounts")?
+        .extend(mounts);
+    spec["linux"]["seccomp"] = seccomp;
+    if let Some(profile) = apparmor {
+        spec["process"]["apparmorProfile"] = json!(profile);
+    }
+    Ok(spec)
+}
+
 fn strings(v: &Value) -> Option<Vec<String>> {
     v.as_array().map(|a| {
         a.iter()
@@ -160,15 +178,7 @@ pub fn pod_spec(
             vm["readOnly"] == json!(true),
         ));
     }
-    spec["mounts"]
-        .as_array_mut()
-        .ok_or("spec mounts")?
-        .extend(mounts);
-    spec["linux"]["seccomp"] = extras.seccomp;
-    if let Some(profile) = extras.apparmor {
-        spec["process"]["apparmorProfile"] = json!(profile);
-    }
-    Ok(spec)
+    finish(spec, mounts, extras.seccomp, extras.apparmor)
 }
 
 /// The address the lab's CNI stand-in gives every pod (its own network namespace each).
@@ -347,15 +357,7 @@ pub fn compose_spec(
         seed(&rootfs.join(dest.trim_start_matches('/')), &source)?;
         mounts.push(bind(&json!(dest), &source, ro));
     }
-    spec["mounts"]
-        .as_array_mut()
-        .ok_or("spec mounts")?
-        .extend(mounts);
-    spec["linux"]["seccomp"] = extras.seccomp;
-    if let Some(profile) = extras.apparmor {
-        spec["process"]["apparmorProfile"] = json!(profile);
-    }
-    Ok(spec)
+    finish(spec, mounts, extras.seccomp, extras.apparmor)
 }
 
 /// A new named volume: the image's directory at its mount point (owner, mode and content),
