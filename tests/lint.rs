@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use cinch::workflow::lint::Rule;
 use common::{cinch, corpus, settings};
@@ -26,8 +27,14 @@ fn rules_of(fs: &[Value]) -> Vec<String> {
 fn every_rule_fires_on_its_fixture_and_not_on_the_clean_one() {
     for rule in Rule::ALL {
         let id = rule.id();
-        let trigger = format!("testdata/lint/{id}.yaml");
-        let clean = format!("testdata/lint/{id}.ok.yaml");
+        // A rule about Dockerfiles has Dockerfile fixtures.
+        let ext = if Path::new(&format!("testdata/lint/{id}.Dockerfile")).exists() {
+            "Dockerfile"
+        } else {
+            "yaml"
+        };
+        let trigger = format!("testdata/lint/{id}.{ext}");
+        let clean = format!("testdata/lint/{id}.ok.{ext}");
         let run = cinch(&["lint", "--format", "json", &trigger]);
         assert!(run.code <= 1, "{trigger}: {}", run.stderr);
         let fs = findings(&run);
@@ -299,5 +306,25 @@ fn kubernetes_annotation_suppressions() {
         root["allowed"]["value"]["reason"],
         "reads root-owned host logs"
     );
-    assert_eq!(root["at"]["line"], 21, "points at runAsUser");
+    assert_eq!(root["at"]["line"], 24, "points at runAsUser");
+}
+
+/// Real cases that fired before (issue 22): a variable that holds a secret's *name*, a yes/no
+/// switch named like a password, and Jobs, which finish and have no health to check. Each
+/// rule still fires on its trigger fixture (above).
+#[test]
+fn false_positives_from_real_files_stay_quiet() {
+    let run = cinch(&["lint", "--format", "json", "testdata/lint/false-positives"]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let fs = findings(&run);
+    let quiet = ["secret-in-env", "no-healthcheck"];
+    let loud: Vec<String> = fs
+        .iter()
+        .filter(|f| quiet.contains(&f["rule"].as_str().unwrap_or_default()))
+        .map(|f| format!("{} {}", f["rule"], f["message"]))
+        .collect();
+    assert!(loud.is_empty(), "{loud:?}");
+    // The same files still get the findings that are real.
+    let rules = rules_of(&fs);
+    assert!(rules.iter().any(|r| r == "runs-as-root"), "{rules:?}");
 }

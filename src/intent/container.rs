@@ -68,6 +68,14 @@ pub struct Container {
     pub seccomp: Option<Fact<DeclaredProfile>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apparmor: Option<Fact<DeclaredProfile>>,
+    /// Kubernetes `resources.limits`: what bounds the container's share of the node (the
+    /// denial-of-service half of least privilege; read for `lint`).
+    #[serde(skip_serializing_if = "Limits::is_empty")]
+    pub limits: Limits,
+    /// Dockerfile shell-form `RUN` lines with a pipe and no `pipefail`: a failing command
+    /// before `|` does not fail the build (read for `lint`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsafe_pipes: Vec<Fact<String>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, Fact<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +130,8 @@ impl Container {
             sysctls: BTreeMap::new(),
             seccomp: None,
             apparmor: None,
+            limits: Limits::default(),
+            unsafe_pipes: Vec::new(),
             labels: BTreeMap::new(),
             stop_signal: None,
             onbuild: Vec::new(),
@@ -167,6 +177,21 @@ impl Container {
 }
 
 /// Compose `build:`: where the Dockerfile is and how it is built.
+/// Resource limits as written (`512Mi`, `500m`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Limits {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Fact<String>>,
+}
+
+impl Limits {
+    pub fn is_empty(&self) -> bool {
+        self.memory.is_none() && self.cpu.is_none()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct BuildRef {
     /// Build context, relative to the manifest's directory (as written).

@@ -22,8 +22,8 @@ pub use capability::{
 pub use cluster::{ConfigMap, Route, RoutePort, Service, ServicePort, TargetPort};
 pub use container::{
     BuildRef, Container, ContainerRole, DeclaredProfile, Device, EnvSource, EnvValue, Exposure,
-    Listen, ListenOrigin, Mount, MountKind, Probe, ProbeAction, ProbeRole, Process, Protocol,
-    Publish,
+    Limits, Listen, ListenOrigin, Mount, MountKind, Probe, ProbeAction, ProbeRole, Process,
+    Protocol, Publish,
 };
 pub use explicit::{Allow, Egress, Explicit, ExtraSyscall};
 pub use grant::{

@@ -27,6 +27,10 @@ pub struct Workload {
     /// identity mesh authorization policies name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<Fact<String>>,
+    /// Kubernetes `automountServiceAccountToken` of the pod (unset: the token is mounted,
+    /// unless the ServiceAccount says otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account_token: Option<Fact<bool>>,
     /// Pods an operator makes from a custom resource (a Prometheus, an Alertmanager): their
     /// containers are the operator's, so cinch writes no profile for them, but they are
     /// peers (they scrape, they are called) and Services select them.
@@ -254,6 +258,7 @@ impl Workload {
             at,
             labels: BTreeMap::new(),
             service_account: None,
+            service_account_token: None,
             managed_by: None,
             containers: Vec::new(),
             host: HostNamespaces::default(),

@@ -1,13 +1,15 @@
 //! The evaluated target stage → a `Container`: what a container of this image runs with,
 //! every fact pointing at the instruction (and the ARG/ENV lines) it came from.
 
+use std::sync::Arc;
+
 use crate::diag::Diagnostics;
 use crate::frontend::explicit;
 use crate::intent::{
-    Container, ContainerRole, EnvValue, Fact, Probe, ProbeAction, ProbeRole, Runtime,
+    Container, ContainerRole, EnvValue, Fact, Probe, ProbeAction, ProbeRole, Provenance, Runtime,
 };
 
-use super::eval::Health;
+use super::eval::{Health, Step};
 use super::stages::Image;
 
 /// Label prefix for explicit intent (DESIGN.md §5): `LABEL cinch.egress="api.stripe.com:443"`.
@@ -59,6 +61,20 @@ pub fn container(image: Image, name: &str, diags: &mut Diagnostics) -> Container
             at,
         });
     }
+    if let Some(file) = image.from_at.location().map(|l| Arc::clone(&l.file)) {
+        c.unsafe_pipes = image
+            .stages
+            .iter()
+            .flat_map(|(_, _, _, steps)| steps)
+            .filter_map(|step| match step {
+                Step::Run { line, argv, .. } if pipe_without_pipefail(argv) => Some(Fact::new(
+                    argv.last().cloned().unwrap_or_default(),
+                    Provenance::line(&file, *line, "RUN"),
+                )),
+                Step::Run { .. } | Step::File { .. } => None,
+            })
+            .collect();
+    }
     c.onbuild = cfg
         .onbuild
         .into_iter()
@@ -86,4 +102,70 @@ pub fn container(image: Image, name: &str, diags: &mut Diagnostics) -> Container
     c.listens.sort();
     c.listens.dedup();
     c
+}
+
+/// A RUN whose shell (`sh -c CMD`, the shell form or written out) runs a pipeline without
+/// `pipefail`: the pipeline's status is its last command's, so `curl … | tar x` builds a
+/// broken image when curl fails (hadolint DL4006). `pipefail` may be set by `SHELL` or in
+/// the command itself.
+fn pipe_without_pipefail(argv: &[String]) -> bool {
+    let Some((cmd, shell)) = argv.split_last() else {
+        return false;
+    };
+    let through_shell = shell.iter().any(|a| a == "-c");
+    through_shell && !argv.iter().any(|a| a.contains("pipefail")) && has_pipe(cmd)
+}
+
+/// A `|` outside quotes that is not `||` (a pipe, `|&` too). A shell parser would be exact;
+/// a quote-aware scan is enough for the two cases that matter, `a | b` and `a || b`.
+fn has_pipe(cmd: &str) -> bool {
+    let chars: Vec<char> = cmd.chars().collect();
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match (quote, c) {
+            (Some('\''), '\'') => quote = None,
+            (Some('\''), _) => {}
+            (_, '\\') => i += 1,
+            (Some('"'), '"') => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '|') if chars.get(i + 1) == Some(&'|') => i += 1,
+            (None, '|') => return true,
+            (None, _) => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(shell: &[&str], cmd: &str) -> Vec<String> {
+        shell
+            .iter()
+            .map(|s| s.to_string())
+            .chain([cmd.to_owned()])
+            .collect()
+    }
+
+    #[test]
+    fn a_pipe_without_pipefail_is_found() {
+        let sh = ["/bin/sh", "-c"];
+        assert!(pipe_without_pipefail(&argv(&sh, "curl -fsSL x | tar xz")));
+        assert!(pipe_without_pipefail(&argv(&sh, "a |& b")));
+        assert!(!pipe_without_pipefail(&argv(&sh, "a || b")));
+        assert!(!pipe_without_pipefail(&argv(
+            &sh,
+            "echo 'a | b' \"c|d\" e\\|f"
+        )));
+        assert!(!pipe_without_pipefail(&argv(&sh, "set -o pipefail; a | b")));
+        let bash = ["/bin/bash", "-o", "pipefail", "-c"];
+        assert!(!pipe_without_pipefail(&argv(&bash, "a | b")));
+        // Exec form runs no shell.
+        assert!(!pipe_without_pipefail(&argv(&["/usr/bin/env"], "a | b")));
+    }
 }

@@ -150,6 +150,15 @@ pub(crate) fn lower(
         }
     }
     c.probes.sort();
+    if let Some(limits) = k.resources.as_ref().and_then(|r| r.limits.as_ref()) {
+        let ll = loc.key("resources").key("limits");
+        let fact = |ctx: &mut Ctx<'_>, key: &str| {
+            let q = limits.get(key)?;
+            Some(Fact::new(q.0.clone(), ctx.at(&ll.key(key))))
+        };
+        c.limits.memory = fact(ctx, "memory");
+        c.limits.cpu = fact(ctx, "cpu");
+    }
     c.mounts = volumes::mounts(
         ctx,
         k.volume_mounts.as_deref().unwrap_or_default(),

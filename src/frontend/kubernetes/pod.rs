@@ -57,6 +57,11 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, t: Template<'_>) -> Option<Workload> {
         w.service_account = Some(Fact::new(name.clone(), ctx.at(&sl.key(key))));
     }
 
+    if let Some(mount) = spec.automount_service_account_token {
+        let at = ctx.at(&sl.key("automountServiceAccountToken"));
+        w.service_account_token = Some(Fact::new(mount, at));
+    }
+
     if let Some(host) = spec.host_network {
         let at = ctx.at(&sl.key("hostNetwork"));
         let mode = if host {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::diag::{Code, Severity};
 use crate::intent::{
     Capability, Container, ContainerRole, DeclaredProfile, EnvValue, Fact, MountKind, NetworkMode,
-    ProbeAction, ProbeRole, Provenance, Workload, WorkloadKind,
+    ProbeAction, ProbeRole, Provenance, RUNTIME_DEFAULT, Workload, WorkloadKind,
 };
 
 use super::Finding;
@@ -43,6 +43,12 @@ const SECRET_NAMES: &[&str] = &[
     "APIKEY",
     "PRIVATE_KEY",
     "CREDENTIAL",
+];
+
+/// Name endings that say the value is about a secret, not the secret itself.
+const NOT_A_SECRET_SUFFIXES: &[&str] = &[
+    "_FILE", "_NAME", "_NAMES", "_REF", "_PATH", "_DIR", "_KEY_ID", "_ENABLED", "_TTL", "_LENGTH",
+    "_HEADER", "_TYPE",
 ];
 
 /// Collects findings for one workload.
@@ -126,6 +132,21 @@ pub fn check(w: &Workload, out: &mut Vec<Finding>) {
             );
         }
     }
+    if w.kind.is_kubernetes() && w.managed_by.is_none() {
+        match &w.service_account_token {
+            Some(f) if !f.value => {}
+            Some(f) => sink.rule(
+                Rule::ServiceAccountToken,
+                "mounts the service-account token (automountServiceAccountToken: true)".into(),
+                &f.at,
+                None,
+            ),
+            None => {
+                let msg = "mounts the service-account token: automountServiceAccountToken is not set to false";
+                sink.rule(Rule::ServiceAccountToken, msg.into(), &w.at, None);
+            }
+        }
+    }
     for c in &w.containers {
         container(&mut sink, c);
     }
@@ -146,7 +167,28 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
                 image.value.raw
             );
             sink.rule(Rule::ImageNotPinned, msg, &image.at, cc);
+        } else if image.value.tag.is_some() && image.value.digest.is_none() {
+            let msg = format!(
+                "image `{}` is pinned by tag, not by digest",
+                image.value.raw
+            );
+            sink.rule(Rule::ImageNotDigest, msg, &image.at, cc);
         }
+    }
+    dockerfile_user(sink, c);
+    for run in &c.unsafe_pipes {
+        let cmd: String = run.value.chars().take(60).collect();
+        let more = if cmd.len() < run.value.len() {
+            "…"
+        } else {
+            ""
+        };
+        sink.rule(
+            Rule::ShellPipefail,
+            format!("RUN `{cmd}{more}` pipes without pipefail"),
+            &run.at,
+            cc,
+        );
     }
 
     let non_root = c.run_as_non_root.as_ref().is_some_and(|f| f.value);
@@ -185,6 +227,17 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
     }
 
     dangerous_capabilities(sink, c);
+    if runtime_declared && !c.privileged.value {
+        if let Some(at) = c.capabilities.effective.get(&Capability::NetRaw)
+            && at.location().is_none()
+        {
+            let msg = "keeps NET_RAW from the runtime's default set (raw and packet sockets)";
+            sink.rule(Rule::NetRawNotDropped, msg.into(), at, cc);
+        }
+        if sink.w.kind.is_kubernetes() {
+            kubernetes_container(sink, c);
+        }
+    }
 
     for m in &c.mounts {
         let on_socket =
@@ -267,8 +320,47 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
         }
     }
 
-    if runs_for_the_pods_life(c) {
+    // A Job's pods run to completion: there is no health to check (as for init containers).
+    let finishes = matches!(sink.w.kind, WorkloadKind::Job | WorkloadKind::CronJob);
+    if runs_for_the_pods_life(c) && !finishes {
         no_healthcheck(sink, c);
+    }
+}
+
+/// Settings only a Kubernetes manifest has: the seccomp profile (Kubernetes runs containers
+/// unconfined by default, Docker does not) and resource limits.
+fn kubernetes_container(sink: &mut Sink<'_>, c: &Container) {
+    if c.seccomp.is_none() {
+        let msg = "sets no seccomp profile, so it runs unconfined (`cinch generate --wire` sets the one cinch writes)";
+        let at = container_at(sink.w, Some(c));
+        sink.rule(Rule::NoSeccompProfile, msg.into(), &at, Some(c));
+    }
+    let missing: Vec<&str> = [("memory", &c.limits.memory), ("cpu", &c.limits.cpu)]
+        .into_iter()
+        .filter(|(_, f)| f.is_none())
+        .map(|(what, _)| what)
+        .collect();
+    if !missing.is_empty() && runs_for_the_pods_life(c) {
+        let msg = format!("has no {} limit", missing.join(" or "));
+        let at = container_at(sink.w, Some(c));
+        sink.rule(Rule::NoResourceLimits, msg, &at, Some(c));
+    }
+}
+
+/// The user an image's `USER` names without an id: `runAsNonRoot` cannot check it.
+fn dockerfile_user(sink: &mut Sink<'_>, c: &Container) {
+    let Some(user) = &c.user else { return };
+    let from_dockerfile = user.at.location().is_some_and(|l| l.field == "USER");
+    if from_dockerfile && user.value.uid.is_none() && user.value.is_root() != Some(true) {
+        sink.rule(
+            Rule::UserByName,
+            format!(
+                "USER `{}` names the user without its numeric id",
+                user.value.spec
+            ),
+            &user.at,
+            Some(c),
+        );
     }
 }
 
@@ -310,13 +402,14 @@ fn dangerous_capabilities(sink: &mut Sink<'_>, c: &Container) {
             );
             continue;
         }
-        for cap in caps.into_iter().filter(|c| DANGEROUS.contains(c)) {
-            sink.rule(
-                Rule::DangerousCapability,
-                format!("adds capability {cap}"),
-                at,
-                Some(c),
-            );
+        for cap in caps {
+            if DANGEROUS.contains(&cap) {
+                let msg = format!("adds capability {cap}");
+                sink.rule(Rule::DangerousCapability, msg, at, Some(c));
+            } else if !RUNTIME_DEFAULT.contains(&cap) {
+                let msg = format!("adds capability {cap}, beyond the runtime's default set");
+                sink.rule(Rule::AddedCapability, msg, at, Some(c));
+            }
         }
     }
 }
@@ -330,9 +423,17 @@ fn secret_in(name: &str, fact: &Fact<EnvValue>) -> Option<String> {
         return None;
     }
     let upper = name.to_ascii_uppercase();
-    // `*_FILE` names a file holding the secret, which is the recommended way.
+    // `*_FILE` names a file holding the secret, which is the recommended way; `*_SECRET_NAME`
+    // and the like name a secret held elsewhere (a Kubernetes Secret, a vault path); a yes/no
+    // value is a switch (`MYSQL_RANDOM_ROOT_PASSWORD=yes`), not a password.
+    let names_a_secret = NOT_A_SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s));
+    let switch = matches!(
+        value.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "true" | "false" | "on" | "off" | "0" | "1"
+    );
     let by_name = SECRET_NAMES.iter().any(|s| upper.contains(s))
-        && !upper.ends_with("_FILE")
+        && !names_a_secret
+        && !switch
         && !value.starts_with('/');
     if by_name {
         return Some("holds a literal secret value".into());

@@ -97,6 +97,30 @@ rules! {
     NoHealthcheck = "no-healthcheck", Note,
         "no healthcheck or probe",
         "Declare a HEALTHCHECK / `healthcheck:` / liveness and readiness probes so failures are detected and traffic is only sent to ready containers.";
+    NoSeccompProfile = "no-seccomp-profile", Warning,
+        "no seccomp profile is set, so Kubernetes runs the container unconfined",
+        "Run `cinch generate --wire`: the wired manifest sets `seccompProfile: {type: Localhost, localhostProfile: …}` to the profile cinch writes for each container. At least set `securityContext.seccompProfile.type: RuntimeDefault` on the pod. (Docker and Compose apply the runtime's default profile unless told otherwise.)";
+    ServiceAccountToken = "service-account-token", Note,
+        "the service-account token is mounted into the pod",
+        "Set `automountServiceAccountToken: false` on the pod (or its ServiceAccount) unless the program talks to the Kubernetes API: a mounted token lets anyone who takes over the container act as the pod's ServiceAccount.";
+    NetRawNotDropped = "net-raw-not-dropped", Warning,
+        "NET_RAW is not dropped",
+        "Drop it: `cap_drop: [ALL]` or `[NET_RAW]` (Compose), `securityContext.capabilities.drop: [ALL]` (Kubernetes). The runtime grants NET_RAW by default; it allows raw and packet sockets (spoofing, ARP tricks), which servers do not need. cinch's profiles deny those sockets once it is dropped.";
+    AddedCapability = "added-capability", Warning,
+        "a capability beyond the runtime's default is added",
+        "Check the program needs it, and say why with `x-cinch: {allow: [{rule: added-capability, reason: …}]}` or `cinch.dev/allow`. Capabilities such as SYS_TIME (the host's clock) and IPC_LOCK reach past the container; each one also widens the seccomp profile cinch writes.";
+    NoResourceLimits = "no-resource-limits", Warning,
+        "no memory or CPU limit",
+        "Set `resources.limits.memory` and `resources.limits.cpu` on the container: without them one container can starve its node (the denial-of-service half of least privilege).";
+    ImageNotDigest = "image-not-digest", Note,
+        "image is pinned by tag, not by digest",
+        "Pin the digest as well (`nginx:1.27@sha256:…`): a tag can be moved to another image, and with it the behaviour the profile was written for.";
+    ShellPipefail = "shell-pipefail", Warning,
+        "a RUN pipeline hides failures (no pipefail)",
+        "Start the stage with `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` (or write `set -o pipefail;` in the RUN): without it `curl … | tar x` succeeds when curl fails, and the image is built broken (hadolint DL4006).";
+    UserByName = "user-by-name", Warning,
+        "the image's USER is a name without a numeric id",
+        "Write the numeric id (`USER 10001` or `USER 10001:10001`, created with that id): Kubernetes `runAsNonRoot` cannot verify a name and refuses to start the pod, and a name means a different id in another base image (hadolint DL3066).";
     UndeclaredConnection = "undeclared-connection", Warning,
         "a connection is undeclared: nothing says who reaches a Service port, or whom a workload calls",
         "Declare who calls whom: a reference in env, args or a ConfigMap (`DETAILS_URL: http://details:9080`; Compose `depends_on`), explicit intent (`cinch.dev/egress: details:9080`, `x-cinch: {egress: [details:9080]}`), or a custom resource cinch reads (ServiceMonitor/PodMonitor, Istio or Linkerd AuthorizationPolicy, APIService). Until then `cinch generate` opens such connections within the namespace (`--undeclared namespace`); `--undeclared deny` makes the policies exact.";
