@@ -324,7 +324,33 @@ fn false_positives_from_real_files_stay_quiet() {
         .map(|f| format!("{} {}", f["rule"], f["message"]))
         .collect();
     assert!(loud.is_empty(), "{loud:?}");
-    // The same files still get the findings that are real.
+    // The same files still get the findings that are real: the privileged agent's, and the
+    // limits its init container lacks.
     let rules = rules_of(&fs);
     assert!(rules.iter().any(|r| r == "runs-as-root"), "{rules:?}");
+    let agent: Vec<(String, String)> = fs
+        .iter()
+        .filter(|f| f["workload"] == "ops/agent")
+        .map(|f| (f["rule"].to_string(), f["container"].to_string()))
+        .collect();
+    assert!(
+        agent.contains(&("\"privileged\"".into(), "\"agent\"".into())),
+        "{agent:?}"
+    );
+    assert!(
+        agent.contains(&("\"no-resource-limits\"".into(), "\"setup\"".into())),
+        "{agent:?}"
+    );
+    // What `privileged` implies is not reported again.
+    let implied = [
+        "\"no-seccomp-profile\"",
+        "\"privilege-escalation\"",
+        "\"net-raw-not-dropped\"",
+    ];
+    assert!(
+        !agent
+            .iter()
+            .any(|(r, c)| implied.contains(&r.as_str()) && c == "\"agent\""),
+        "{agent:?}"
+    );
 }

@@ -227,16 +227,17 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
     }
 
     dangerous_capabilities(sink, c);
-    if runtime_declared && !c.privileged.value {
-        if let Some(at) = c.capabilities.effective.get(&Capability::NetRaw)
-            && at.location().is_none()
-        {
-            let msg = "keeps NET_RAW from the runtime's default set (raw and packet sockets)";
-            sink.rule(Rule::NetRawNotDropped, msg.into(), at, cc);
-        }
-        if sink.w.kind.is_kubernetes() {
-            kubernetes_container(sink, c);
-        }
+    // `privileged` already says it all: every capability, no seccomp.
+    if runtime_declared
+        && !c.privileged.value
+        && let Some(at) = c.capabilities.effective.get(&Capability::NetRaw)
+        && at.location().is_none()
+    {
+        let msg = "keeps NET_RAW from the runtime's default set (raw and packet sockets)";
+        sink.rule(Rule::NetRawNotDropped, msg.into(), at, cc);
+    }
+    if sink.w.kind.is_kubernetes() {
+        kubernetes_container(sink, c);
     }
 
     for m in &c.mounts {
@@ -330,7 +331,7 @@ fn container(sink: &mut Sink<'_>, c: &Container) {
 /// Settings only a Kubernetes manifest has: the seccomp profile (Kubernetes runs containers
 /// unconfined by default, Docker does not) and resource limits.
 fn kubernetes_container(sink: &mut Sink<'_>, c: &Container) {
-    if c.seccomp.is_none() {
+    if c.seccomp.is_none() && !c.privileged.value {
         let msg = "sets no seccomp profile, so it runs unconfined (`cinch generate --wire` sets the one cinch writes)";
         let at = container_at(sink.w, Some(c));
         sink.rule(Rule::NoSeccompProfile, msg.into(), &at, Some(c));
@@ -340,7 +341,8 @@ fn kubernetes_container(sink: &mut Sink<'_>, c: &Container) {
         .filter(|(_, f)| f.is_none())
         .map(|(what, _)| what)
         .collect();
-    if !missing.is_empty() && runs_for_the_pods_life(c) {
+    // Init containers too: the pod's bound while they run is theirs.
+    if !missing.is_empty() {
         let msg = format!("has no {} limit", missing.join(" or "));
         let at = container_at(sink.w, Some(c));
         sink.rule(Rule::NoResourceLimits, msg, &at, Some(c));
