@@ -10,7 +10,7 @@
 //!   runtime: nginx
 //! ```
 //! Kubernetes annotations `cinch.dev/<key>` and Dockerfile labels `cinch.<key>` (strings):
-//! `egress: "api.stripe.com:443, 10.0.0.0/8:5432"`, `syscalls: "io_uring_setup io_uring_enter: uses io_uring"`,
+//! `egress: "api.stripe.com:443, 10.0.0.0/8:5432"`, `syscalls: "io_uring_setup io_uring_enter: uses io_uring; statfs: reads disk usage"`,
 //! `complain: "true"`, `allow: "runs-as-root: reason; image-not-pinned: reason"`, `runtime: nginx`.
 //!
 //! Every entry must be well-formed; a syscall or lint suppression without a reason is an
@@ -138,24 +138,33 @@ pub fn from_strings<'a>(
                     }
                 }
             }
-            "syscalls" => match value.split_once(':') {
-                Some((names, reason)) if !reason.trim().is_empty() => {
-                    for name in names.split([',', ' ']).filter(|s| !s.is_empty()) {
-                        if valid_syscall_name(name) {
-                            out.syscalls.push(Fact::new(
-                                ExtraSyscall {
-                                    name: name.to_owned(),
-                                    reason: reason.trim().to_owned(),
-                                },
-                                at.clone(),
-                            ));
-                        } else {
-                            err(format!("cinch syscalls: `{name}` is not a syscall name"));
+            // `a b: reason; c: another reason` — several entries, each with its reason, as
+            // `allow` separates them (`cinch audit` appends entries this way).
+            "syscalls" => {
+                for entry in value.split(';').filter(|s| !s.trim().is_empty()) {
+                    match entry.split_once(':') {
+                        Some((names, reason)) if !reason.trim().is_empty() => {
+                            for name in names.split([',', ' ']).filter(|s| !s.is_empty()) {
+                                if valid_syscall_name(name) {
+                                    out.syscalls.push(Fact::new(
+                                        ExtraSyscall {
+                                            name: name.to_owned(),
+                                            reason: reason.trim().to_owned(),
+                                        },
+                                        at.clone(),
+                                    ));
+                                } else {
+                                    err(format!("cinch syscalls: `{name}` is not a syscall name"));
+                                }
+                            }
                         }
+                        _ => err(
+                            "cinch syscalls: write `name1 name2: the reason they are needed`"
+                                .into(),
+                        ),
                     }
                 }
-                _ => err("cinch syscalls: write `name1 name2: the reason they are needed`".into()),
-            },
+            }
             "complain" => match value.trim() {
                 "true" => out.complain = Some(Fact::new(true, at)),
                 "false" => out.complain = Some(Fact::new(false, at)),
@@ -406,6 +415,7 @@ mod tests {
                     "io_uring_setup io_uring_enter: uses io_uring",
                     p.clone(),
                 ),
+                ("syscalls", "fstatfs: observed; chown: too", p.clone()),
                 (
                     "allow",
                     "runs-as-root: binds 80; image-not-pinned: mirrors",
@@ -417,7 +427,8 @@ mod tests {
             &mut d,
         );
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(e.syscalls.len(), 2);
+        assert_eq!(e.syscalls.len(), 4);
+        assert_eq!(e.syscalls[3].value.reason, "too");
         assert_eq!(e.allow.len(), 2);
         let _ = from_strings(
             [("syscalls", "mount", p.clone()), ("allow", "x", p)],
