@@ -57,8 +57,16 @@ fn report_json_is_the_same_model() {
         .iter()
         .find(|f| f["workload"] == "shop/tools")
         .unwrap();
-    assert_eq!(tools["apparmor"][0]["object"], "/var/backups/db.dump");
-    assert_eq!(tools["apparmor"][0]["verdict"], "ALLOWED");
+    let backup = tools["apparmor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object"] == "/var/backups/db.dump" && a["operation"] == "mknod")
+        .unwrap();
+    assert_eq!(backup["logged"], "ALLOWED");
+    assert_eq!(backup["verdict"], "declare");
+    assert_eq!(backup["declare"]["access"], "write");
+    assert_eq!(backup["declare"]["path"], "/var/backups");
     assert_eq!(v["unmatched"].as_array().unwrap().len(), 2);
 }
 
@@ -128,7 +136,9 @@ fn workload_flag_takes_what_exe_does_not_match() {
         "{}",
         r.stdout
     );
-    assert!(!r.stdout.contains("shop/web"), "{}", r.stdout);
+    // AppArmor records name their profile, whatever --workload says.
+    assert!(!r.stdout.contains("shop/worker"), "{}", r.stdout);
+    assert!(r.stdout.contains("shop/web"), "{}", r.stdout);
     let r = audit("testdata/audit/compose", log, &["--workload", "nope"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -309,12 +319,38 @@ fn patch_applies_and_closes_the_loop() {
                 std::fs::read_to_string(proj.join("Dockerfile")).unwrap()
             );
         }
-        let (code, out, err) = run(&["generate", "proj", "-o", "out", "--backend", "seccomp"]);
+        let (code, out, err) = run(&["generate", "proj", "-o", "out"]);
         assert_eq!(code, Some(0), "{kind}: {err}");
         let profiles: Vec<String> = common::files_under(&tmp.path().join("out/seccomp"))
             .iter()
             .map(|f| std::fs::read_to_string(f).unwrap())
             .collect();
+        // Every profile, explicit paths included, compiles with apparmor_parser.
+        let parser = common::apparmor_parser("audit");
+        common::assert_apparmor_profiles(parser.as_deref(), &tmp.path().join("out"));
+        if kind != "dockerfile" {
+            let apparmor: Vec<String> = common::files_under(&tmp.path().join("out/apparmor"))
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap())
+                .collect();
+            let (path, comment) = match kind {
+                "compose" => (
+                    "/var/backups{,/} rw,",
+                    "explicit: observed in complain mode (2 records by backup.sh)",
+                ),
+                _ => (
+                    "/srv/cache/blobs{,/} rw,",
+                    "explicit: observed in complain mode (1 record by api)",
+                ),
+            };
+            assert!(
+                apparmor
+                    .iter()
+                    .any(|p| p.contains(path) && p.contains(comment)),
+                "{kind}: {path} not declared in the regenerated AppArmor profiles:\n{}",
+                apparmor.join("\n")
+            );
+        }
         assert!(
             profiles.iter().any(|p| p.contains(&format!("\"{call}\""))
                 && p.contains("explicit: observed in complain mode (")),

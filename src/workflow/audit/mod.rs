@@ -20,7 +20,7 @@ use crate::backend::seccomp::groups::{Group, NEVER};
 use crate::backend::seccomp::{self, Arch, capabilities};
 use crate::diag::Diagnostics;
 use crate::frontend::auditlog::{AuditArch, AuditLog, Problem, Record};
-use crate::intent::Capability;
+use crate::intent::{Capability, PathAccess};
 
 use attribute::{How, Key, Targets};
 
@@ -91,9 +91,95 @@ pub struct Access {
     /// `requested_mask` (`r`, `w`, `c`, …).
     pub mask: String,
     /// `ALLOWED` in complain mode, `DENIED` when enforcing.
-    pub verdict: String,
+    pub logged: String,
     #[serde(flatten)]
     pub observed: Observed,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+    /// The explicit path intent that allows it, when one can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declare: Option<PathIntent>,
+}
+
+/// `writes: /dir` or `reads: /file`, as `cinch audit` proposes it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PathIntent {
+    pub access: PathAccess,
+    pub path: String,
+}
+
+/// What an AppArmor record asks for, and the path intent that would allow it. File
+/// operations only: a capability needs the capability; a path under the kernel's
+/// interfaces meets a `deny` rule no intent lifts; network and signal records are reported
+/// without a proposal.
+pub fn judge_access(
+    name: Option<&str>,
+    mask: &str,
+    capability: Option<&str>,
+) -> (Judgement, Option<PathIntent>) {
+    if let Some(cap) = capability {
+        return (
+            Judgement::NeedsCapability {
+                capability: format!("CAP_{}", cap.to_ascii_uppercase()),
+            },
+            None,
+        );
+    }
+    let Some(path) = name.filter(|n| n.starts_with('/')) else {
+        return (
+            Judgement::Review {
+                why: "not a file access: cinch audit proposes file paths only".into(),
+            },
+            None,
+        );
+    };
+    let kernel = ["/proc/", "/sys/", "/dev/"]
+        .iter()
+        .any(|p| path.starts_with(p) || path == p.trim_end_matches('/'))
+        && !["/dev/shm/", "/dev/mqueue/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+    if kernel {
+        return (
+            Judgement::Review {
+                why: "a kernel interface: denied in every profile, no intent lifts it".into(),
+            },
+            None,
+        );
+    }
+    // AppArmor's masks (apparmor.d(5)): w write, a append, c create, d delete, l link, k lock.
+    let writes = mask.contains(['w', 'a', 'c', 'd', 'l', 'k']);
+    let intent = if writes {
+        // Writers create, rename and remove files beside the one logged: the directory.
+        let dir = if path.ends_with('/') {
+            path.trim_end_matches('/')
+        } else {
+            path.rsplit_once('/')
+                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d })
+        };
+        PathIntent {
+            access: PathAccess::Write,
+            path: dir.to_owned(),
+        }
+    } else {
+        PathIntent {
+            access: PathAccess::Read,
+            path: path.trim_end_matches('/').to_owned(),
+        }
+    };
+    if intent.path == "/" {
+        return (
+            Judgement::Review {
+                why: "the root directory itself: declare a narrower path by hand".into(),
+            },
+            None,
+        );
+    }
+    let group = match intent.access {
+        PathAccess::Write => format!("write below {}", intent.path),
+        PathAccess::Read => format!("read {}", intent.path),
+    };
+    (Judgement::Declare { group }, Some(intent))
 }
 
 /// Everything seen for one container.
@@ -211,12 +297,23 @@ pub fn analyze(log: AuditLog, targets: &Targets<'_>, arches: &BTreeSet<Arch>) ->
     for (key, map) in accesses {
         let f = finding(&mut report, &key);
         for ((object, operation, mask, verdict), observed) in map {
+            let capability = object.strip_prefix("capability ");
+            let name = (capability.is_none() && !object.is_empty()).then_some(object.as_str());
+            let (mut judgement, mut declare) = judge_access(name, &mask, capability);
+            if let (Some(p), Some((w, c))) = (&declare, targets.get(&key))
+                && declared(w, c, p)
+            {
+                judgement = Judgement::AlreadyAllowed;
+                declare = None;
+            }
             f.apparmor.push(Access {
                 operation,
                 object,
                 mask,
-                verdict,
+                logged: verdict,
                 observed,
+                judgement,
+                declare,
             });
         }
     }
@@ -239,6 +336,24 @@ fn unmatched(report: &mut Report, line: u32, what: String, why: String) {
     if report.unmatched.len() < MAX_UNMATCHED {
         report.unmatched.push(Unmatched { line, what, why });
     }
+}
+
+/// `p` is already declared: by explicit path intent (a write covers reads) or a writable
+/// mount at or above it. The log then came from the profile before that declaration.
+fn declared(w: &crate::intent::Workload, c: &crate::intent::Container, p: &PathIntent) -> bool {
+    let under = |dir: &str| {
+        let dir = dir.trim_end_matches('/');
+        p.path == dir || p.path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+    };
+    let by_intent = w.explicit.paths.iter().chain(&c.explicit.paths).any(|f| {
+        (f.value.access == PathAccess::Write || p.access == PathAccess::Read)
+            && under(&f.value.path)
+    });
+    let by_mount = c
+        .mounts
+        .iter()
+        .any(|m| (!m.read_only || p.access == PathAccess::Read) && under(&m.target));
+    by_intent || by_mount
 }
 
 /// The ABI of a record, for the profile's allowlist on it.

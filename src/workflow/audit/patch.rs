@@ -3,9 +3,9 @@
 //! never written (issue 19, point 3).
 //!
 //! Where the intent goes (DESIGN.md §5, `frontend::explicit`): Compose `x-cinch.syscalls`
-//! on the service (a list item per call), Kubernetes the pod template's `cinch.dev/syscalls`
-//! annotation, a Dockerfile `LABEL cinch.syscalls` in its last stage; the string forms
-//! separate entries with `;`. The edit is textual, at the lines the YAML tree marks, so
+//! (and `writes`/`reads` for AppArmor's paths) on the service, a list item per entry;
+//! Kubernetes the pod template's `cinch.dev/<key>` annotation; a Dockerfile
+//! `LABEL cinch.<key>` in its last stage; the string forms separate entries with `;`. The edit is textual, at the lines the YAML tree marks, so
 //! comments, order and quoting of everything else stay as the user wrote them. A shape this
 //! cannot edit safely (a flow map, a multi-line annotation) is reported, not guessed.
 
@@ -13,14 +13,16 @@ use std::collections::BTreeMap;
 
 use similar::TextDiff;
 
-use crate::intent::{Workload, WorkloadKind};
+use crate::intent::{PathAccess, Workload, WorkloadKind};
 use crate::yaml::{self, Node};
 
 use super::attribute::Targets;
-use super::{Judgement, Report};
+use super::{Judgement, Observed, PathIntent, Report};
 
-/// One call to declare: its name and the reason that cites the evidence.
+/// One intent to declare: under `key` (`syscalls`, `writes`, `reads`), the call or path,
+/// and the reason that cites the evidence.
 struct Entry {
+    key: &'static str,
     name: String,
     reason: String,
 }
@@ -47,11 +49,12 @@ pub fn patch(
     // file → (workload, entries), workloads in id order.
     let mut per_file: BTreeMap<String, Vec<(&Workload, Vec<Entry>)>> = BTreeMap::new();
     for (key, f) in &report.findings {
-        let entries: Vec<Entry> = f
+        let mut entries: Vec<Entry> = f
             .syscalls
             .iter()
             .filter(|(_, c)| matches!(c.judgement, Judgement::Declare { .. }))
             .map(|(name, c)| Entry {
+                key: "syscalls",
                 name: name.clone(),
                 reason: reason(&c.observed.evidence("call")),
             })
@@ -67,6 +70,49 @@ pub fn patch(
                     key.0
                 )),
                 Judgement::Declare { .. } | Judgement::AlreadyAllowed => {}
+            }
+        }
+        // Paths: the records behind one proposed path counted together.
+        let mut paths: BTreeMap<&PathIntent, Observed> = BTreeMap::new();
+        for a in &f.apparmor {
+            match (&a.declare, &a.judgement) {
+                (Some(p), _) => {
+                    let o = paths.entry(p).or_default();
+                    if o.count == 0 {
+                        o.first_line = a.observed.first_line;
+                    }
+                    o.count += a.observed.count;
+                    for (by, n) in &a.observed.by {
+                        *o.by.entry(by.clone()).or_default() += n;
+                    }
+                }
+                (None, Judgement::NeedsCapability { capability }) => out.skipped.push(format!(
+                    "{}: no patch for {} {}: the workload needs {capability} or a review",
+                    key.0, a.operation, a.object
+                )),
+                (None, Judgement::Review { why }) => out.skipped.push(format!(
+                    "{}: no patch for {} {}: {why}",
+                    key.0, a.operation, a.object
+                )),
+                (None, Judgement::Declare { .. } | Judgement::AlreadyAllowed) => {}
+            }
+        }
+        // A directory declared for writing covers what lies below it.
+        let writes: Vec<&str> = paths
+            .keys()
+            .filter(|p| p.access == PathAccess::Write)
+            .map(|p| p.path.as_str())
+            .collect();
+        for (p, o) in &paths {
+            let covered = writes.iter().any(|w| {
+                *w != p.path && p.path.strip_prefix(w).is_some_and(|r| r.starts_with('/'))
+            });
+            if !covered {
+                entries.push(Entry {
+                    key: p.access.key(),
+                    name: p.path.clone(),
+                    reason: reason(&o.evidence("record")),
+                });
             }
         }
         if entries.is_empty() {
@@ -112,11 +158,23 @@ pub fn patch(
     out
 }
 
+/// Each key's entries in turn (each edit reads the text the previous one left).
 fn edit(text: &str, w: &Workload, entries: &[Entry]) -> Result<String, String> {
+    let mut out = text.to_owned();
+    for key in ["syscalls", "writes", "reads"] {
+        let mine: Vec<&Entry> = entries.iter().filter(|e| e.key == key).collect();
+        if !mine.is_empty() {
+            out = edit_key(&out, w, key, &mine)?;
+        }
+    }
+    Ok(out)
+}
+
+fn edit_key(text: &str, w: &Workload, key: &str, entries: &[&Entry]) -> Result<String, String> {
     match w.kind {
-        WorkloadKind::ComposeService => compose(text, &w.name, entries),
-        WorkloadKind::Dockerfile => Ok(dockerfile(text, entries)),
-        WorkloadKind::Pod => kubernetes(text, w.at.line_no(), &["metadata"], entries),
+        WorkloadKind::ComposeService => compose(text, &w.name, key, entries),
+        WorkloadKind::Dockerfile => Ok(dockerfile(text, key, entries)),
+        WorkloadKind::Pod => kubernetes(text, w.at.line_no(), &["metadata"], key, entries),
         WorkloadKind::Deployment
         | WorkloadKind::StatefulSet
         | WorkloadKind::DaemonSet
@@ -126,12 +184,14 @@ fn edit(text: &str, w: &Workload, entries: &[Entry]) -> Result<String, String> {
             text,
             w.at.line_no(),
             &["spec", "template", "metadata"],
+            key,
             entries,
         ),
         WorkloadKind::CronJob => kubernetes(
             text,
             w.at.line_no(),
             &["spec", "jobTemplate", "spec", "template", "metadata"],
+            key,
             entries,
         ),
     }
@@ -172,7 +232,7 @@ fn block_indent(node: &Node, key_line: u32) -> Option<usize> {
     (first.mark.line > key_line).then(|| first.mark.column.saturating_sub(1) as usize)
 }
 
-fn compose(text: &str, service: &str, entries: &[Entry]) -> Result<String, String> {
+fn compose(text: &str, service: &str, key: &str, entries: &[&Entry]) -> Result<String, String> {
     let docs = yaml::load(text).map_err(|e| e.message.clone())?;
     let root = &docs.first().ok_or("empty file")?.root;
     let (skey, svc) = root
@@ -180,14 +240,18 @@ fn compose(text: &str, service: &str, entries: &[Entry]) -> Result<String, Strin
         .and_then(|s| s.entry(service))
         .ok_or_else(|| format!("no service `{service}` in this file"))?;
     let ind = block_indent(svc, skey.mark.line)
-        .ok_or("the service is not a block map: add x-cinch.syscalls by hand")?;
+        .ok_or("the service is not a block map: add x-cinch by hand")?;
     let item = |pad: usize| -> Vec<String> {
         let p = " ".repeat(pad);
         entries
             .iter()
             .flat_map(|e| {
                 [
-                    format!("{p}- names: [{}]", e.name),
+                    if key == "syscalls" {
+                        format!("{p}- names: [{}]", e.name)
+                    } else {
+                        format!("{p}- path: {}", quoted(&e.name))
+                    },
                     format!("{p}  reason: {}", quoted(&e.reason)),
                 ]
             })
@@ -195,15 +259,15 @@ fn compose(text: &str, service: &str, entries: &[Entry]) -> Result<String, Strin
     };
     let Some((xkey, x)) = svc.entry("x-cinch") else {
         let p = " ".repeat(ind);
-        let mut lines = vec![format!("{p}x-cinch:"), format!("{p}  syscalls:")];
+        let mut lines = vec![format!("{p}x-cinch:"), format!("{p}  {key}:")];
         lines.extend(item(ind + 4));
         return Ok(insert_after(text, skey.mark.line, &lines));
     };
     let xind = block_indent(x, xkey.mark.line)
-        .ok_or("x-cinch is not a block map: add syscalls by hand")?;
-    match x.entry("syscalls") {
+        .ok_or("x-cinch is not a block map: add the entries by hand")?;
+    match x.entry(key) {
         None => {
-            let mut lines = vec![format!("{}syscalls:", " ".repeat(xind))];
+            let mut lines = vec![format!("{}{key}:", " ".repeat(xind))];
             lines.extend(item(xind + 2));
             Ok(insert_after(text, xkey.mark.line, &lines))
         }
@@ -212,7 +276,9 @@ fn compose(text: &str, service: &str, entries: &[Entry]) -> Result<String, Strin
                 .as_seq()
                 .and_then(|s| s.first())
                 .filter(|f| f.mark.line > sk.mark.line)
-                .ok_or("x-cinch.syscalls is not a block list: add the entries by hand")?;
+                .ok_or_else(|| {
+                    format!("x-cinch.{key} is not a block list: add the entries by hand")
+                })?;
             let pad = indent_of(line_text(text, first.mark.line));
             Ok(insert_after(text, sk.mark.line, &item(pad)))
         }
@@ -220,7 +286,7 @@ fn compose(text: &str, service: &str, entries: &[Entry]) -> Result<String, Strin
 }
 
 /// `fstatfs: reason; chown: reason` — the string form of several entries.
-fn string_form(entries: &[Entry]) -> String {
+fn string_form(entries: &[&Entry]) -> String {
     entries
         .iter()
         .map(|e| format!("{}: {}", e.name, e.reason))
@@ -228,7 +294,14 @@ fn string_form(entries: &[Entry]) -> String {
         .join("; ")
 }
 
-fn kubernetes(text: &str, line: u32, path: &[&str], entries: &[Entry]) -> Result<String, String> {
+fn kubernetes(
+    text: &str,
+    line: u32,
+    path: &[&str],
+    key: &str,
+    entries: &[&Entry],
+) -> Result<String, String> {
+    let annotation = format!("cinch.dev/{key}");
     let docs = yaml::load(text).map_err(|e| e.message.clone())?;
     // The document holding the workload's `metadata.name` line.
     let doc = docs
@@ -256,35 +329,33 @@ fn kubernetes(text: &str, line: u32, path: &[&str], entries: &[Entry]) -> Result
             mkey.mark.line,
             &[
                 format!("{p}annotations:"),
-                format!("{p}  cinch.dev/syscalls: {}", quoted(&value)),
+                format!("{p}  {annotation}: {}", quoted(&value)),
             ],
         ));
     };
     let aind = block_indent(ann, akey.mark.line)
         .ok_or("annotations is not a block map: add the annotation by hand")?;
-    match ann.entry("cinch.dev/syscalls") {
+    match ann.entry(&annotation) {
         None => Ok(insert_after(
             text,
             akey.mark.line,
             &[format!(
-                "{}cinch.dev/syscalls: {}",
+                "{}{annotation}: {}",
                 " ".repeat(aind),
                 quoted(&value)
             )],
         )),
         Some((k, v)) => {
-            let old = v.as_str().ok_or("cinch.dev/syscalls is not a string")?;
+            let old = v
+                .as_str()
+                .ok_or_else(|| format!("{annotation} is not a string"))?;
             if v.mark.line != k.mark.line || old.contains('\n') {
-                return Err(
-                    "cinch.dev/syscalls spans several lines: add the entries by hand".into(),
-                );
+                return Err(format!(
+                    "{annotation} spans several lines: add the entries by hand"
+                ));
             }
             let merged = format!("{}; {value}", old.trim_end().trim_end_matches(';'));
-            let new_line = format!(
-                "{}cinch.dev/syscalls: {}",
-                " ".repeat(aind),
-                quoted(&merged)
-            );
+            let new_line = format!("{}{annotation}: {}", " ".repeat(aind), quoted(&merged));
             Ok(replace_line(text, k.mark.line, &new_line))
         }
     }
@@ -304,29 +375,30 @@ fn replace_line(text: &str, line: u32, new: &str) -> String {
         .collect()
 }
 
-/// A `LABEL cinch.syscalls="…"` line after the last stage's `FROM`; an existing one-key
+/// A `LABEL cinch.<key>="…"` line after the last stage's `FROM`; an existing one-key
 /// label line of that name is extended instead (a second label of the same key would
 /// silently win over the first).
-fn dockerfile(text: &str, entries: &[Entry]) -> String {
+fn dockerfile(text: &str, key: &str, entries: &[&Entry]) -> String {
     let value = string_form(entries);
+    let label = format!("cinch.{key}=\"");
     let lines: Vec<&str> = text.lines().collect();
     let existing = lines.iter().rposition(|l| {
         let t = l.trim_start();
         t.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("LABEL "))
-            && t[6..].trim_start().starts_with("cinch.syscalls=\"")
+            && t[6..].trim_start().starts_with(&label)
             && t.ends_with('"')
             && t.matches('"').count() == 2
     });
     if let Some(i) = existing {
         let old = lines[i].trim_start()[6..]
             .trim_start()
-            .trim_start_matches("cinch.syscalls=\"")
+            .trim_start_matches(label.as_str())
             .trim_end_matches('"');
         let merged = format!("{}; {value}", old.trim_end().trim_end_matches(';'));
         return replace_line(
             text,
             (i + 1) as u32,
-            &format!("LABEL cinch.syscalls={}", quoted(&merged)),
+            &format!("LABEL cinch.{key}={}", quoted(&merged)),
         );
     }
     let from = lines
@@ -340,6 +412,6 @@ fn dockerfile(text: &str, entries: &[Entry]) -> String {
     insert_after(
         text,
         from as u32,
-        &[format!("LABEL cinch.syscalls={}", quoted(&value))],
+        &[format!("LABEL cinch.{key}={}", quoted(&value))],
     )
 }

@@ -75,10 +75,19 @@ pub fn text(report: &Report) -> String {
                 } else {
                     format!(" ({})", a.mask)
                 };
+                let then = match (&a.declare, &a.judgement) {
+                    (Some(p), _) => format!("declare {}: {}", p.access.key(), p.path),
+                    (None, Judgement::NeedsCapability { capability }) => {
+                        format!("needs {capability} or a review (no patch)")
+                    }
+                    (None, Judgement::Review { why }) => format!("review: {why} (no patch)"),
+                    (None, Judgement::Declare { group }) => group.clone(),
+                    (None, Judgement::AlreadyAllowed) => "allowed".into(),
+                };
                 let _ = writeln!(
                     out,
-                    "    {} {} {}{mask}: {}",
-                    a.verdict,
+                    "    {} {} {}{mask}: {} → {then}",
+                    a.logged,
                     a.operation,
                     a.object,
                     a.observed.evidence("record")

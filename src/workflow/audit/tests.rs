@@ -42,3 +42,42 @@ fn judgements() {
         }
     );
 }
+
+#[test]
+fn apparmor_records_become_path_intent() {
+    let (j, p) = judge_access(Some("/var/backups/db.dump"), "wc", None);
+    assert_eq!(
+        j,
+        Judgement::Declare {
+            group: "write below /var/backups".into()
+        }
+    );
+    assert_eq!(
+        p,
+        Some(PathIntent {
+            access: PathAccess::Write,
+            path: "/var/backups".into()
+        })
+    );
+    let (_, p) = judge_access(Some("/etc/app.conf"), "r", None);
+    assert_eq!(
+        p.map(|p| (p.access, p.path)),
+        Some((PathAccess::Read, "/etc/app.conf".into()))
+    );
+    let (j, p) = judge_access(Some("/proc/sys/vm/drop_caches"), "w", None);
+    assert!(matches!(j, Judgement::Review { .. }) && p.is_none());
+    let (_, p) = judge_access(Some("/dev/mqueue/q"), "wc", None);
+    assert_eq!(p.map(|p| p.path), Some("/dev/mqueue".into()));
+    let (j, _) = judge_access(None, "", Some("sys_admin"));
+    assert_eq!(
+        j,
+        Judgement::NeedsCapability {
+            capability: "CAP_SYS_ADMIN".into()
+        }
+    );
+    let (j, p) = judge_access(Some("/x"), "w", None);
+    assert!(
+        matches!(j, Judgement::Review { .. }) && p.is_none(),
+        "the root itself"
+    );
+}
