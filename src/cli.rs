@@ -15,6 +15,7 @@ Examples:
   cinch generate . --wire                    and patched manifests using them (profiles/wired/)
   helm template ./chart | cinch generate -   from stdin
   cinch inspect Dockerfile --target runtime --build-arg VERSION=1.2
+  dmesg | cinch audit . --log - --docker --format patch    complain mode's records → intent
 
 Exit codes: 0 success, 1 findings (check, lint), 2 bad input or usage.";
 

@@ -364,3 +364,15 @@ fn patch_applies_and_closes_the_loop() {
         );
     }
 }
+
+/// `--log -` reads stdin; stdin cannot also be the manifests.
+#[test]
+fn log_from_stdin() {
+    let log = std::fs::read_to_string("testdata/audit/compose/dmesg.log").unwrap();
+    let r = common::cinch_with_stdin(&["audit", "testdata/audit/compose", "--log", "-"], &log);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("statfs — file metadata"), "{}", r.stdout);
+    let r = common::cinch_with_stdin(&["audit", "-", "--log", "-"], &log);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("stdin can be read once"), "{}", r.stderr);
+}
