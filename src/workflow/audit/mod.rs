@@ -203,6 +203,8 @@ pub struct Unmatched {
 pub struct Report {
     pub findings: BTreeMap<Key, Finding>,
     pub unmatched: Vec<Unmatched>,
+    /// Unmatched records beyond `MAX_UNMATCHED`, only counted.
+    pub more_unmatched: u64,
     pub problems: Vec<Problem>,
     pub more_problems: u64,
     pub records: u64,
@@ -212,7 +214,7 @@ pub struct Report {
 /// (object, operation, mask, verdict) of an AppArmor record, for counting alike ones.
 type AccessKey = (String, String, String, String);
 
-/// Unmatched records kept verbatim; the rest are dropped (the report says how many records it read).
+/// Unmatched records kept verbatim; the rest are counted.
 const MAX_UNMATCHED: usize = 200;
 
 /// Judge every record of `log` against the model behind `targets`.
@@ -335,6 +337,8 @@ fn finding<'r>(report: &'r mut Report, key: &Key) -> &'r mut Finding {
 fn unmatched(report: &mut Report, line: u32, what: String, why: String) {
     if report.unmatched.len() < MAX_UNMATCHED {
         report.unmatched.push(Unmatched { line, what, why });
+    } else {
+        report.more_unmatched += 1;
     }
 }
 

@@ -100,6 +100,9 @@ pub fn text(report: &Report) -> String {
         for u in &report.unmatched {
             let _ = writeln!(out, "  line {}: {} — {}", u.line, u.what, u.why);
         }
+        if report.more_unmatched > 0 {
+            let _ = writeln!(out, "  … and {} more", report.more_unmatched);
+        }
     }
     if !report.problems.is_empty() {
         out.push_str("\nlines not used:\n");
@@ -126,6 +129,7 @@ pub fn json(report: &Report) -> String {
         "noise": report.noise,
         "findings": report.findings.values().collect::<Vec<_>>(),
         "unmatched": report.unmatched,
+        "more_unmatched": report.more_unmatched,
         "problems": report.problems,
         "more_problems": report.more_problems,
     });
