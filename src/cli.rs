@@ -15,6 +15,7 @@ Examples:
   cinch generate . --wire                    and patched manifests using them (profiles/wired/)
   helm template ./chart | cinch generate -   from stdin
   cinch inspect Dockerfile --target runtime --build-arg VERSION=1.2
+  dmesg | cinch audit . --log - --docker --format patch    complain mode's records → intent
 
 Exit codes: 0 success, 1 findings (check, lint), 2 bad input or usage.";
 
@@ -49,6 +50,11 @@ pub enum Command {
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
     Lint(LintArgs),
+    /// Read kernel audit records (dmesg, `journalctl -k`, audit.log, `ausearch -i`) taken
+    /// while profiles ran, and report per workload what the enforcing profiles would deny,
+    /// with the explicit intent that allows it (`--format patch`: a diff; files are never
+    /// written).
+    Audit(AuditArgs),
     /// Generate profiles and wired copies of the manifests that use them (`generate
     /// --wire`): DIR/wired/ holds each input file that declares a workload, patched.
     Wire(GenerateArgs),
@@ -187,6 +193,40 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
         _ => Err(format!("`{s}` is not KEY=VALUE")),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The kernel log to read (repeatable): dmesg or `journalctl -k` output, auditd's
+    /// audit.log, `ausearch -i` output; `-` for stdin.
+    #[arg(long = "log", value_name = "FILE|-", required = true)]
+    pub logs: Vec<String>,
+    /// Tie seccomp records to containers through the engine: live pids → their cgroup →
+    /// the container's Compose labels (run where the containers run).
+    #[arg(long)]
+    pub docker: bool,
+    /// The log was taken from this workload (id `shop/api`, name, or profile stem): seccomp
+    /// records no other way matches belong to it.
+    #[arg(long, value_name = "ID")]
+    pub workload: Option<String>,
+    /// With --workload: only this container of it.
+    #[arg(long, value_name = "NAME", requires = "workload")]
+    pub container: Option<String>,
+    /// text for people, json for scripts, patch for a unified diff of the manifests.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AuditFormat,
+    /// Architectures of the profiles to judge against (as for `generate`).
+    #[arg(long = "arch", value_enum, value_name = "ARCH", value_delimiter = ',')]
+    pub arches: Vec<Arch>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Patch,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ macro_rules! assert_snap {
 
 pub mod backend;
 pub mod cli;
+pub mod commands;
 pub mod diag;
 pub mod frontend;
 pub mod input;
@@ -111,6 +112,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         Command::Explain(args) => explain(args, io),
         Command::Graph(args) => graph(&args, io),
         Command::Lint(args) => lint(&args, io),
+        Command::Audit(args) => commands::audit::run(&args, io),
     }
 }
 

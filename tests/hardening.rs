@@ -114,6 +114,8 @@ fn every_bad_input_fails_with_its_file_and_line() {
     let on_disk: BTreeSet<PathBuf> = common::files_under(Path::new("testdata/bad"))
         .into_iter()
         .filter(|p| p.extension().is_none_or(|e| e != "tsv"))
+        // Logs for `cinch audit` are no manifests; tests/audit.rs checks each of them.
+        .filter(|p| !p.to_string_lossy().contains("testdata/bad/audit/"))
         .map(|p| {
             p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
                 .map(Path::to_path_buf)

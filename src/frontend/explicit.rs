@@ -5,13 +5,14 @@
 //! x-cinch:
 //!   egress: ["api.stripe.com:443", "10.0.0.0/8:5432/tcp"]
 //!   syscalls: [{names: [io_uring_setup, io_uring_enter], reason: "uses io_uring"}]
+//!   writes: [{path: /var/backups, reason: "the nightly dump"}]    # and `reads`, alike
 //!   complain: true
 //!   allow: [{rule: runs-as-root, reason: "needs port 80 before dropping privileges"}]
 //!   runtime: nginx
 //! ```
 //! Kubernetes annotations `cinch.dev/<key>` and Dockerfile labels `cinch.<key>` (strings):
-//! `egress: "api.stripe.com:443, 10.0.0.0/8:5432"`, `syscalls: "io_uring_setup io_uring_enter: uses io_uring"`,
-//! `complain: "true"`, `allow: "runs-as-root: reason; image-not-pinned: reason"`, `runtime: nginx`.
+//! `egress: "api.stripe.com:443, 10.0.0.0/8:5432"`, `syscalls: "io_uring_setup io_uring_enter: uses io_uring; statfs: reads disk usage"`,
+//! `writes: "/var/backups: the nightly dump; /srv/spool: the queue"`, `complain: "true"`, `allow: "runs-as-root: reason; image-not-pinned: reason"`, `runtime: nginx`.
 //!
 //! Every entry must be well-formed; a syscall or lint suppression without a reason is an
 //! error, since the reason is what reviewers read in the profile.
@@ -19,7 +20,10 @@
 use std::sync::Arc;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::intent::{Allow, Egress, Explicit, ExtraSyscall, Fact, Protocol, Provenance, Runtime};
+use crate::intent::{
+    Allow, Egress, Explicit, ExtraPath, ExtraSyscall, Fact, PathAccess, Protocol, Provenance,
+    Runtime,
+};
 use crate::yaml::Node;
 
 /// Parse `host:port[/proto]`, `cidr:port[/proto]`, `[v6-cidr]:port`, or a bare host/CIDR.
@@ -109,6 +113,17 @@ fn valid_syscall_name(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// An absolute path without `..`, NUL or newlines (the AppArmor backend escapes the rest).
+fn valid_path(p: &str) -> Result<(), String> {
+    if !p.starts_with('/') {
+        return Err(format!("`{p}` is not an absolute path"));
+    }
+    if p.split('/').any(|c| c == "..") || p.contains(['\0', '\n', '\r']) || p.len() > 4096 {
+        return Err(format!("`{}` is not a usable path", p.escape_debug()));
+    }
+    Ok(())
+}
+
 /// Lint rule ids are kebab-case.
 fn valid_rule(s: &str) -> bool {
     !s.is_empty()
@@ -138,24 +153,52 @@ pub fn from_strings<'a>(
                     }
                 }
             }
-            "syscalls" => match value.split_once(':') {
-                Some((names, reason)) if !reason.trim().is_empty() => {
-                    for name in names.split([',', ' ']).filter(|s| !s.is_empty()) {
-                        if valid_syscall_name(name) {
-                            out.syscalls.push(Fact::new(
-                                ExtraSyscall {
-                                    name: name.to_owned(),
-                                    reason: reason.trim().to_owned(),
-                                },
-                                at.clone(),
-                            ));
-                        } else {
-                            err(format!("cinch syscalls: `{name}` is not a syscall name"));
+            // `a b: reason; c: another reason` — several entries, each with its reason, as
+            // `allow` separates them (`cinch audit` appends entries this way).
+            "syscalls" => {
+                for entry in value.split(';').filter(|s| !s.trim().is_empty()) {
+                    match entry.split_once(':') {
+                        Some((names, reason)) if !reason.trim().is_empty() => {
+                            for name in names.split([',', ' ']).filter(|s| !s.is_empty()) {
+                                if valid_syscall_name(name) {
+                                    out.syscalls.push(Fact::new(
+                                        ExtraSyscall {
+                                            name: name.to_owned(),
+                                            reason: reason.trim().to_owned(),
+                                        },
+                                        at.clone(),
+                                    ));
+                                } else {
+                                    err(format!("cinch syscalls: `{name}` is not a syscall name"));
+                                }
+                            }
                         }
+                        _ => err(
+                            "cinch syscalls: write `name1 name2: the reason they are needed`"
+                                .into(),
+                        ),
                     }
                 }
-                _ => err("cinch syscalls: write `name1 name2: the reason they are needed`".into()),
-            },
+            }
+            "writes" | "reads" => {
+                let access = if key == "writes" { PathAccess::Write } else { PathAccess::Read };
+                for entry in value.split(';').filter(|s| !s.trim().is_empty()) {
+                    match entry.split_once(':').map(|(p, r)| (p.trim(), r.trim())) {
+                        Some((path, reason)) if !reason.is_empty() => match valid_path(path) {
+                            Ok(()) => out.paths.push(Fact::new(
+                                ExtraPath {
+                                    path: path.to_owned(),
+                                    access,
+                                    reason: reason.to_owned(),
+                                },
+                                at.clone(),
+                            )),
+                            Err(m) => err(format!("cinch {key}: {m}")),
+                        },
+                        _ => err(format!("cinch {key}: write `/path: the reason it is needed`")),
+                    }
+                }
+            }
             "complain" => match value.trim() {
                 "true" => out.complain = Some(Fact::new(true, at)),
                 "false" => out.complain = Some(Fact::new(false, at)),
@@ -188,7 +231,7 @@ pub fn from_strings<'a>(
                 Code::UnknownField,
                 file,
                 line,
-                format!("unknown cinch key `{other}` (known: egress, syscalls, complain, allow, runtime)"),
+                format!("unknown cinch key `{other}` (known: egress, syscalls, writes, reads, complain, allow, runtime)"),
             )),
         }
     }
@@ -279,6 +322,44 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
                     }
                 }
             }
+            "writes" | "reads" => {
+                let access = if key == "writes" {
+                    PathAccess::Write
+                } else {
+                    PathAccess::Read
+                };
+                let Some(items) = v.as_seq() else {
+                    err(v, format!("{f}: expected a list, found {}", v.kind()));
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let fi = format!("{f}[{i}]");
+                    let path = item.get("path").and_then(Node::as_str).unwrap_or("").trim();
+                    let reason = item
+                        .get("reason")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .trim();
+                    if reason.is_empty() {
+                        err(
+                            item,
+                            format!("{fi}: write {{path: /dir, reason: \"why it is needed\"}}"),
+                        );
+                        continue;
+                    }
+                    match valid_path(path) {
+                        Ok(()) => out.paths.push(Fact::new(
+                            ExtraPath {
+                                path: path.to_owned(),
+                                access,
+                                reason: reason.to_owned(),
+                            },
+                            at(item, fi),
+                        )),
+                        Err(m) => err(item, format!("{fi}: {m}")),
+                    }
+                }
+            }
             "complain" => match v.as_bool_lenient() {
                 Some(b) => out.complain = Some(Fact::new(b, at(v, f))),
                 None => err(
@@ -324,7 +405,7 @@ pub fn from_yaml(node: &Node, file: &Arc<str>, field: &str, diags: &mut Diagnost
             other => err(
                 k,
                 format!(
-                    "{field}: unknown key `{other}` (known: egress, syscalls, complain, allow, runtime)"
+                    "{field}: unknown key `{other}` (known: egress, syscalls, writes, reads, complain, allow, runtime)"
                 ),
             ),
         }
@@ -406,6 +487,7 @@ mod tests {
                     "io_uring_setup io_uring_enter: uses io_uring",
                     p.clone(),
                 ),
+                ("syscalls", "fstatfs: observed; chown: too", p.clone()),
                 (
                     "allow",
                     "runs-as-root: binds 80; image-not-pinned: mirrors",
@@ -417,7 +499,8 @@ mod tests {
             &mut d,
         );
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(e.syscalls.len(), 2);
+        assert_eq!(e.syscalls.len(), 4);
+        assert_eq!(e.syscalls[3].value.reason, "too");
         assert_eq!(e.allow.len(), 2);
         let _ = from_strings(
             [("syscalls", "mount", p.clone()), ("allow", "x", p)],
@@ -425,5 +508,47 @@ mod tests {
             &mut d,
         );
         assert_eq!(d.errors().count(), 2);
+    }
+
+    #[test]
+    fn paths_need_absolute_paths_and_reasons() {
+        let mut d = Diagnostics::new();
+        let p = Provenance::baseline("t");
+        let e = from_strings(
+            [
+                (
+                    "writes",
+                    "/var/backups: the dump; /srv/spool: the queue",
+                    p.clone(),
+                ),
+                ("reads", "/etc/app.conf: its settings", p.clone()),
+            ],
+            "f",
+            &mut d,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let got: Vec<(&str, PathAccess)> = e
+            .paths
+            .iter()
+            .map(|f| (f.value.path.as_str(), f.value.access))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/var/backups", PathAccess::Write),
+                ("/srv/spool", PathAccess::Write),
+                ("/etc/app.conf", PathAccess::Read)
+            ]
+        );
+        let _ = from_strings(
+            [
+                ("writes", "var/x: relative", p.clone()),
+                ("writes", "/a/../etc: climbs", p.clone()),
+                ("reads", "/x", p),
+            ],
+            "f",
+            &mut d,
+        );
+        assert_eq!(d.errors().count(), 3);
     }
 }

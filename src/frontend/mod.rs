@@ -5,6 +5,7 @@
 //! to the frontend its content names (`apiVersion` + `kind` → `kubernetes`, top-level
 //! `services` → `compose`). A document no frontend understands is skipped with one line.
 
+pub mod auditlog;
 pub mod compose;
 pub mod dockerfile;
 pub mod explicit;

@@ -16,6 +16,9 @@ pub struct Explicit {
     /// Extra syscalls, each with the developer's reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub syscalls: Vec<Fact<ExtraSyscall>>,
+    /// Extra paths the container reads or writes (AppArmor), each with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Fact<ExtraPath>>,
     /// Emit profiles in complain/log mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complain: Option<Fact<bool>>,
@@ -31,6 +34,7 @@ impl Explicit {
     pub fn is_empty(&self) -> bool {
         self.egress.is_empty()
             && self.syscalls.is_empty()
+            && self.paths.is_empty()
             && self.complain.is_none()
             && self.allow.is_empty()
             && self.runtime.is_none()
@@ -40,6 +44,7 @@ impl Explicit {
     pub fn merge(&mut self, other: Explicit) {
         self.egress.extend(other.egress);
         self.syscalls.extend(other.syscalls);
+        self.paths.extend(other.paths);
         self.allow.extend(other.allow);
         if self.complain.is_none() {
             self.complain = other.complain;
@@ -68,6 +73,33 @@ pub struct Egress {
 pub struct ExtraSyscall {
     pub name: String,
     pub reason: String,
+}
+
+/// A path (a file, or a directory and everything below it) the container reads or writes
+/// beyond what its mounts and root file system give (`x-cinch.writes`, `cinch.dev/reads`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExtraPath {
+    /// Absolute, as the container sees it.
+    pub path: String,
+    pub access: PathAccess,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathAccess {
+    Read,
+    Write,
+}
+
+impl PathAccess {
+    /// The explicit-intent key that declares it.
+    pub fn key(self) -> &'static str {
+        match self {
+            PathAccess::Read => "reads",
+            PathAccess::Write => "writes",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

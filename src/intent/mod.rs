@@ -25,7 +25,7 @@ pub use container::{
     Limits, Listen, ListenOrigin, Mount, MountKind, Probe, ProbeAction, ProbeRole, Process,
     Protocol, Publish,
 };
-pub use explicit::{Allow, Egress, Explicit, ExtraSyscall};
+pub use explicit::{Allow, Egress, Explicit, ExtraPath, ExtraSyscall, PathAccess};
 pub use grant::{
     Grant, GrantFrom, GrantKind, GrantPort, GrantPortRef, GrantSource, GrantTarget, LabelSelector,
     MeshAuthentication, MeshServer, MonitorSelection, Namespaces, Operator, Requirement, Scraper,

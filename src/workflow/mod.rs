@@ -1,6 +1,7 @@
 //! Workflows built on the model and the backends: comparing, explaining, linting.
 //! A workflow never re-implements a backend.
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod explain;

@@ -77,7 +77,7 @@ pub fn build(
     capabilities(c, &mut groups);
     network::groups(w, c, &mut groups);
     let mounts = files::mounts(c, &mut problems);
-    files::groups(c, &mounts, &mut groups, &mut problems);
+    files::groups(w, c, &mounts, &mut groups, &mut problems);
     exec::groups(c, &mounts, &mut groups, &mut problems);
     let Some(name) = name.filter(|_| problems.0.is_empty()) else {
         for (at, message) in problems.0 {

@@ -9,7 +9,7 @@
 //! profile does it (moby/profiles `apparmor/template.go`): writes in /proc only below a
 //! process's own `/proc/<pid>`, /sys read-only, kernel memory and SysRq never.
 
-use crate::intent::{Container, Mount, MountKind};
+use crate::intent::{Container, Mount, MountKind, PathAccess, Workload};
 
 use super::build::Problems;
 use super::escape::{self, PathPattern, Unsafe, clean};
@@ -109,6 +109,7 @@ fn tree(access: Access, p: &PathPattern, itself: Perms, below: Perms) -> Vec<Rul
 }
 
 pub(super) fn groups(
+    w: &Workload,
     c: &Container,
     mounts: &[MountPath<'_>],
     out: &mut Vec<RuleGroup>,
@@ -138,7 +139,11 @@ pub(super) fn groups(
         }
         runtime_writable(out);
         devices(c, out, problems);
+        explicit_paths(w, c, out, problems);
     } else {
+        // A writable root already allows writes everywhere but the kernel interfaces, whose
+        // deny rules no allow rule could lift; reads are allowed too. Explicit paths add
+        // nothing here.
         let why = vec![Reason::new("writable root filesystem", &ro.at)];
         let rules = vec![
             file(Access::Allow, PathPattern::glob("/"), Perms::R),
@@ -247,6 +252,34 @@ fn devices(c: &Container, out: &mut Vec<RuleGroup>, problems: &mut Problems) {
             }
             Err(e) => problems.push(&d.at, "device", e),
         }
+    }
+}
+
+/// Explicit intent (`x-cinch.writes`/`reads`, `cinch.dev/writes`, `LABEL cinch.writes`):
+/// the path and everything below it, with the developer's reason (often `cinch audit`'s
+/// evidence). Under a read-only root the kernel still refuses writes outside writable
+/// mounts (EROFS); the rule matters where the runtime mounts something the manifest does
+/// not show (`/dev/mqueue`, a volume added at run time).
+fn explicit_paths(w: &Workload, c: &Container, out: &mut Vec<RuleGroup>, problems: &mut Problems) {
+    for f in w.explicit.paths.iter().chain(&c.explicit.paths) {
+        let target = clean(&f.value.path);
+        let pattern = match path_pattern(&target) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(&f.at, "explicit path", e);
+                continue;
+            }
+        };
+        let (itself, below) = match f.value.access {
+            PathAccess::Write => (Perms::RW, Perms::RWLK),
+            PathAccess::Read => (Perms::R, Perms::R),
+        };
+        let why = vec![Reason::new(format!("explicit: {}", f.value.reason), &f.at)];
+        out.push(RuleGroup::new(
+            Topic::Files,
+            why,
+            tree(Access::Allow, &pattern, itself, below),
+        ));
     }
 }
 
