@@ -22,10 +22,20 @@ Exit codes: 0 success, 1 findings (check, lint), 2 bad input or usage.";
 /// manifests) into least-privilege security profiles: seccomp, AppArmor and Kubernetes
 /// NetworkPolicy, each rule explained.
 #[derive(Debug, Parser)]
-#[command(name = "cinch", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "cinch", version = crate::version::VERSION, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour help, errors and diffs: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +90,11 @@ pub struct InputArgs {
     /// the environment wins over every file).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// The directory the file names written into profiles are relative to (default: the
+    /// top of the git work tree around the working directory, else the working directory),
+    /// so the output is the same bytes wherever cinch runs.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
     #[arg(skip)]
     pub keep_documents: bool,
@@ -170,9 +185,6 @@ pub struct CheckArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub profiles: ProfileArgs,
-    /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

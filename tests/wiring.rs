@@ -358,6 +358,7 @@ fn compose_copies_keep_variables_unexpanded_whatever_the_environment() {
                 .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
             color: false,
+            stderr_color: false,
         };
         let args = [
             "cinch",
