@@ -26,6 +26,7 @@ macro_rules! assert_snap {
 pub mod backend;
 pub mod cli;
 pub mod color;
+pub mod commands;
 pub mod diag;
 pub mod frontend;
 pub mod input;
@@ -126,6 +127,8 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         Command::Explain(args) => explain(args, io),
         Command::Graph(args) => graph(&args, io),
         Command::Lint(args) => lint(&args, io),
+        Command::Completions { shell } => commands::shell::completions(shell, io.stdout),
+        Command::Man { dir } => commands::shell::man(dir.as_deref(), io.stdout),
     }
 }
 
@@ -572,6 +575,15 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     // Files go into a stage beside the output directory as they are rendered (not held in
     // memory), and the stage is swapped in at the end; on any error it is removed.
     let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    if model.workloads.is_empty() {
+        // Not an error (an empty tree is a valid result), but nearly always a wrong path.
+        let _ = writeln!(
+            io.stderr,
+            "cinch: warning: no workload in {}; name the files or directories that hold your \
+             Dockerfiles, Compose files or Kubernetes manifests",
+            shown_inputs(&args.input)
+        );
+    }
     let staging = std::sync::Arc::new(output::Staging::begin(&args.output)?);
     let tree = OutputTree::spilling(std::sync::Arc::clone(&staging));
     let mut tree = render_checked(&model, &opts, tree, io)?;
@@ -606,6 +618,15 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
         )
     };
     Ok(0)
+}
+
+/// The INPUTS as the user gave them, for a message (`.` when none were).
+fn shown_inputs(input: &InputArgs) -> String {
+    if input.inputs.is_empty() {
+        ".".to_owned()
+    } else {
+        input.inputs.join(" ")
+    }
 }
 
 /// Diagnostics to stderr, sorted, one per line.

@@ -150,3 +150,142 @@ fn version_names_the_commit_and_the_kubernetes_api_and_stays_out_of_profiles() {
         run.stdout
     );
 }
+
+/// The subcommands, as `cinch --help` lists them.
+fn subcommands() -> Vec<String> {
+    let help = cinch_bin(repo(), &["--help"], &[]).stdout;
+    let list = help.split("Commands:\n").nth(1).expect("a command list");
+    list.lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_command_help_ends_with_examples_that_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let tmp = format!("{}/", scratch.path().display());
+    let commands = subcommands();
+    assert!(commands.len() >= 10, "{commands:?}");
+    for cmd in &commands {
+        let help = cinch_bin(repo(), &[cmd, "--help"], &[]).stdout;
+        let examples = help
+            .rsplit_once("\nExamples:\n")
+            .unwrap_or_else(|| panic!("`cinch {cmd} --help` has no examples:\n{help}"))
+            .1;
+        let lines: Vec<&str> = examples.trim_end().lines().collect();
+        assert!(
+            (2..=3).contains(&lines.len())
+                && lines
+                    .iter()
+                    .all(|l| l.starts_with("  ") && l.contains("cinch ")),
+            "`cinch {cmd} --help` should end with 2 or 3 examples:\n{examples}"
+        );
+        // Those on this repository's testdata run as written (output under a scratch dir).
+        for line in lines {
+            let argv = line.split("  ").find(|s| !s.is_empty()).unwrap().trim();
+            if !argv.starts_with("cinch ")
+                || !argv.contains("testdata/")
+                || argv.contains(['|', '>'])
+            {
+                continue;
+            }
+            let argv = argv.replace("/tmp/", &tmp);
+            let args: Vec<&str> = argv.split_whitespace().skip(1).collect();
+            let run = cinch_bin(repo(), &args, &[]);
+            assert_eq!(run.code, 0, "`{argv}` fails:\n{}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn errors_with_an_obvious_fix_name_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let e = empty.path().to_str().unwrap();
+    let out = format!("{e}/out");
+    let run = cinch_bin(repo(), &["generate", e, "-o", &out], &[]);
+    assert!(
+        run.stderr.contains("no workload in") && run.stderr.contains("name the files"),
+        "{}",
+        run.stderr
+    );
+    // Outside a repository: what to do instead.
+    let run = cinch_bin(empty.path(), &["diff", "--git-base", "main", "."], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cinch diff OLD NEW"), "{}", run.stderr);
+    // An unfetched base: how to fetch it.
+    let run = cinch_bin(
+        repo(),
+        &["diff", "--git-base", "origin/no-such-branch", "."],
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("git fetch origin no-such-branch")
+            && run.stderr.contains("fetch-depth: 0"),
+        "{}",
+        run.stderr
+    );
+    // Stale profiles: the command that updates them (as before).
+    let run = cinch_bin(
+        repo(),
+        &["check", "testdata/compose/webapp", "-o", &out],
+        &[],
+    );
+    assert!(run.stdout.contains("run `cinch generate` to update it"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_parser() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = cinch_bin(repo(), &["completions", shell], &[]);
+        assert_eq!(run.code, 0, "{shell}");
+        for word in ["generate", "undeclared", "color"] {
+            assert!(run.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    // bash loads the script and completes a subcommand and a flag.
+    let script = cinch_bin(repo(), &["completions", "bash"], &[]).stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cinch.bash");
+    std::fs::write(&file, script).unwrap();
+    let probe = format!(
+        "source {}; COMP_WORDS=(cinch gen); COMP_CWORD=1; _cinch cinch gen cinch; echo \"${{COMPREPLY[@]}}\"; \
+         COMP_WORDS=(cinch check --undec); COMP_CWORD=2; _cinch cinch --undec check; echo \"${{COMPREPLY[@]}}\"",
+        file.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "generate\n--undeclared\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = cinch_bin(repo(), &["man"], &[]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains(".TH cinch 1"), "{}", &run.stdout[..200]);
+    assert!(run.stdout.contains("generate"));
+    let run = cinch_bin(repo(), &["man", "--dir", dir.path().to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for page in ["cinch.1", "cinch-generate.1", "cinch-check.1"] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+    // groff (as `man` runs it) reads the pages without a warning, when installed.
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+        .arg(dir.path().join("cinch-generate.1"))
+        .output()
+    {
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
