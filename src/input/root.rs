@@ -28,24 +28,30 @@ pub fn display_root(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
 }
 
 /// The name of `arg` (a path as given on the command line, relative to `cwd`) relative to
-/// `root`: `a/b.yaml` under the root, `../x/b.yaml` beside it. The root itself is `""`.
+/// `root`: `a/b.yaml` under the root (the root itself is `""`), `../shared/x.yaml` beside it
+/// (a sibling checkout stays a stable name). Only a path that shares no directory with the
+/// root but `/` (`/tmp/…` against `/home/…`) is shown absolute: a chain of `../../..` up to
+/// `/` would name this machine's layout just as much, and the absolute path is what the user
+/// can open; `--root` takes such a file in.
 pub fn shown(arg: &Path, cwd: &Path, root: &Path) -> String {
     let path = absolute(arg, cwd);
     let root = absolute(root, cwd);
-    let mut path_parts = path.components().peekable();
-    let mut root_parts = root.components().peekable();
-    while let (Some(a), Some(b)) = (path_parts.peek(), root_parts.peek()) {
-        if a != b {
-            break;
-        }
-        path_parts.next();
-        root_parts.next();
+    let path_parts: Vec<Component<'_>> = path.components().collect();
+    let root_parts: Vec<Component<'_>> = root.components().collect();
+    let common = path_parts
+        .iter()
+        .zip(&root_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Both are absolute, so the first shared component is `/`.
+    if common <= 1 && root_parts.len() > 1 {
+        return super::normalize(&path);
     }
     let mut rel = PathBuf::new();
-    for _ in root_parts {
+    for _ in common..root_parts.len() {
         rel.push("..");
     }
-    rel.extend(path_parts);
+    rel.extend(&path_parts[common..]);
     super::normalize(&rel)
 }
 
@@ -83,9 +89,24 @@ mod tests {
         assert_eq!(shown(Path::new("./a/../compose/webapp"), sub, root), want);
         assert_eq!(shown(Path::new("."), top, root), "");
         assert_eq!(shown(Path::new(".."), sub, root), "");
+        // Beside the root: relative; sharing only `/` with it: absolute.
+        let nested = Path::new("/work/repo");
+        assert_eq!(
+            shown(Path::new("../shared/x"), nested, nested),
+            "../shared/x"
+        );
+        assert_eq!(
+            shown(Path::new("/work/shared/x"), nested, nested),
+            "../shared/x"
+        );
         assert_eq!(
             shown(Path::new("/elsewhere/x.yaml"), sub, root),
-            "../elsewhere/x.yaml"
+            "/elsewhere/x.yaml"
+        );
+        assert_eq!(shown(Path::new("../../x.yaml"), sub, root), "/x.yaml");
+        assert_eq!(
+            shown(Path::new("x.yaml"), Path::new("/"), Path::new("/")),
+            "x.yaml"
         );
     }
 
