@@ -446,7 +446,15 @@ fn prepare(
     io: &mut Io<'_>,
 ) -> Result<(Model, backend::Options)> {
     let mut opts = backend_options(profiles)?;
-    opts.output_dir = output.map(std::path::Path::to_path_buf);
+    // Named from the same root as the inputs, so the path from a wired Compose file's
+    // directory to the tree is right wherever cinch runs (input::root).
+    opts.output_dir = output.map(|o| match std::env::current_dir() {
+        Ok(cwd) => {
+            let from = input::root::display_root(input.root.as_deref(), &cwd);
+            std::path::PathBuf::from(input::root::shown(o, &cwd, &from))
+        }
+        Err(_) => o.to_path_buf(),
+    });
     // Wiring patches copies of the source documents: only then are they kept.
     let mut input = input.clone();
     input.keep_documents |= profiles.wire || profiles.spo;

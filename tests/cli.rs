@@ -84,6 +84,28 @@ fn provenance_is_the_same_from_every_directory_and_path_spelling() {
         );
         assert!(run.stdout.contains("is up to date"));
     }
+    // Wired Compose files name the profiles relative to the project: the same bytes from a
+    // subdirectory too (the output directory is named from the root, like the inputs).
+    let wired = "target/cli-test-wired";
+    let run = cinch_bin(
+        repo(),
+        &["generate", "testdata/compose/webapp", "--wire", "-o", wired],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = cinch_bin(
+        &repo().join("testdata"),
+        &[
+            "check",
+            "compose/webapp",
+            "--wire",
+            "-o",
+            "../target/cli-test-wired",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let _ = std::fs::remove_dir_all(repo().join(wired));
     // Without --root outside the repository the names change: the root is what decides.
     let run = cinch_bin(elsewhere.path(), &["check", abs, "-o", o], &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
