@@ -1,5 +1,7 @@
 //! Build script: the git commit for `cinch --version` (src/version.rs) as
-//! `CINCH_GIT_COMMIT`, or `unknown` when not built from a git checkout (a source tarball).
+//! `CINCH_GIT_COMMIT`: `$CINCH_COMMIT` when set (the GitHub Action sets it to the ref it was
+//! pinned with, since the runner unpacks actions without `.git`), else `git rev-parse`, else
+//! `unknown` (a source tarball).
 //!
 //! It reruns when HEAD moves: the HEAD file and the ref it names (loose, or packed), found
 //! with `git rev-parse --git-path` so that linked worktrees work too.
@@ -14,7 +16,21 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
-    let commit = git(&["rev-parse", "--short=7", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    println!("cargo:rerun-if-env-changed=CINCH_COMMIT");
+    let given = std::env::var("CINCH_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            // A full commit is shortened like git's; a tag or branch stays as it is.
+            if c.len() == 40 && c.chars().all(|ch| ch.is_ascii_hexdigit()) {
+                c[..7].to_owned()
+            } else {
+                c
+            }
+        });
+    let commit = given
+        .or_else(|| git(&["rev-parse", "--short=7", "HEAD"]))
+        .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=CINCH_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-changed=build.rs");
     let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];

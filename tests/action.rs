@@ -77,7 +77,7 @@ fn scratch() -> Scratch {
     );
     // `cargo install --locked --path P --root R`: the cinch under test into R/bin.
     let cargo = format!(
-        "#!/bin/bash\nset -eu\necho \"cargo $*\" >> {log}\nroot=${{@: -1}}\nmkdir -p \"$root/bin\"\ncp {cinch} \"$root/bin/cinch\"\n",
+        "#!/bin/bash\nset -eu\necho \"cargo $* (CINCH_COMMIT=$CINCH_COMMIT)\" >> {log}\nroot=${{@: -1}}\nmkdir -p \"$root/bin\"\ncp {cinch} \"$root/bin/cinch\"\n",
         log = temp.join("calls.log").display(),
         cinch = cinch.display()
     );
@@ -124,6 +124,10 @@ fn run_action(s: &Scratch, inputs: &[(&str, &str)]) -> ActionRun {
     let _ = std::fs::remove_file(s.temp.join("calls.log"));
     let mut ctx: BTreeMap<String, String> = [
         ("github.action_path", env!("CARGO_MANIFEST_DIR")),
+        (
+            "github.action_ref",
+            "0123456789abcdef0123456789abcdef01234567",
+        ),
         ("github.base_ref", "main"),
         ("github.event.pull_request.number", "7"),
         ("github.repository", "owner/app"),
@@ -253,6 +257,12 @@ fn action_checks_comments_and_fails_only_at_the_end() {
         "cargo install --locked --path {} --root",
         env!("CARGO_MANIFEST_DIR")
     )));
+    assert!(
+        run.gh_calls
+            .contains("(CINCH_COMMIT=0123456789abcdef0123456789abcdef01234567)"),
+        "the pinned ref names the build: {}",
+        run.gh_calls
+    );
     assert_eq!(output(&run, "check", "result"), "stale");
     assert_eq!(output(&run, "diff", "widened"), "true");
     // No comment yet: a new one, with the marker and the diff (naming the capability).
