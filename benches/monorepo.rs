@@ -101,6 +101,7 @@ fn run_cinch(args: &[&str]) -> (u8, Vec<u8>, String) {
         stderr: &mut stderr,
         env: BTreeMap::new(),
         color: false,
+        stderr_color: false,
     };
     let code = cinch::run(
         std::iter::once("cinch").chain(args.iter().copied()),

@@ -3,7 +3,10 @@
 # (src/frontend/kubernetes/custom/schema_check.rs) into testdata/crds/, from checkouts of
 # the upstream repositories (git directories; the commits are in testdata/crds/SOURCE.md):
 #
-#   scripts/vendor-crds.sh PROMETHEUS_OPERATOR_GIT ISTIO_API_GIT LINKERD2_GIT
+#   scripts/vendor-crds.sh PROMETHEUS_OPERATOR_GIT ISTIO_API_GIT LINKERD2_GIT [SPO_GIT]
+#
+# SPO_GIT (kubernetes-sigs/security-profiles-operator): its SeccompProfile and
+# AppArmorProfile CRDs, copied whole; tests/spo.rs validates every `--spo` object against them.
 #
 # ServiceMonitor and PodMonitor CRDs are copied whole. The Prometheus and Alertmanager CRDs
 # (830 kB and 620 kB) keep only the `spec` properties cinch reads, each as upstream writes it.
@@ -11,8 +14,8 @@
 # Linkerd's CRDs are Helm templates, whose `{{ … }}` lines (labels, annotations) are dropped.
 # Needs python3 with PyYAML (Debian python3-yaml).
 set -euo pipefail
-[ $# -eq 3 ] || { sed -n 2,12p "$0"; exit 2; }
-prom=$1 istio=$2 linkerd=$3
+[ $# -eq 3 ] || [ $# -eq 4 ] || { sed -n 2,16p "$0"; exit 2; }
+prom=$1 istio=$2 linkerd=$3 spo=${4:-}
 out="$(cd "$(dirname "$0")/.." && pwd)/testdata/crds"
 mkdir -p "$out/prometheus-operator" "$out/istio" "$out/linkerd"
 show() { git --git-dir="$1" show "HEAD:$2"; }
@@ -53,4 +56,11 @@ for f in server authorization-policy meshtls-authentication network-authenticati
   show "$linkerd" "charts/linkerd-crds/templates/policy/$f.yaml" | grep -v '{{' > "$out/linkerd/$f.yaml"
 done
 show "$linkerd" LICENSE > "$out/linkerd/LICENSE"
+if [ -n "$spo" ]; then
+  mkdir -p "$out/security-profiles-operator"
+  for k in apparmorprofile seccompprofile; do
+    show "$spo" "deploy/base-crds/crds/$k.yaml" > "$out/security-profiles-operator/$k.yaml"
+  done
+  show "$spo" LICENSE > "$out/security-profiles-operator/LICENSE"
+fi
 echo "vendored into $out; update the commits in $out/SOURCE.md"

@@ -74,6 +74,7 @@ codes! {
     Kubernetes = "kubernetes": "a Kubernetes object cannot be decoded",
     Privileged = "privileged": "a privileged workload runs unconfined; no profile confines it",
     Unsafe = "unsafe-value": "a manifest value cannot be written safely into a profile",
+    Spo = "spo": "a profile the Security Profiles Operator's object form cannot express exactly; no object is written for it",
     Output = "output": "the output directory cannot be written as asked",
     NetworkPolicy = "network-policy": "a declared connection a NetworkPolicy cannot allow as declared (host name, host networking, no shared network, no pod labels)",
     UndeclaredConnection = "undeclared-connection": "a Service port no workload is declared to reach, or a workload that declares no connection (what --undeclared allows for them)",

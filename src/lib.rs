@@ -25,6 +25,7 @@ macro_rules! assert_snap {
 
 pub mod backend;
 pub mod cli;
+pub mod color;
 pub mod commands;
 pub mod diag;
 pub mod frontend;
@@ -34,6 +35,7 @@ pub mod k8s_names;
 pub mod limits;
 pub mod output;
 pub mod resolve;
+pub mod version;
 pub mod workflow;
 pub mod yaml;
 
@@ -43,8 +45,8 @@ use std::io::{Read, Write};
 use clap::Parser;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, DiffArgs, DiffFormat, ExplainArgs, FailOn, GenerateArgs,
-    GraphArgs, GraphFormat, InputArgs, LintArgs, LintFormat, ProfileArgs,
+    CheckArgs, Cli, Command, DiffArgs, DiffFormat, ExplainArgs, FailOn, GenerateArgs, GraphArgs,
+    GraphFormat, InputArgs, LintArgs, LintFormat, ProfileArgs,
 };
 use crate::diag::{Diagnostics, Error, Result};
 use crate::intent::Model;
@@ -57,8 +59,10 @@ pub struct Io<'a> {
     pub stderr: &'a mut dyn Write,
     /// Environment for Compose `${VAR}` interpolation.
     pub env: BTreeMap<String, String>,
-    /// stdout is a terminal and `NO_COLOR` is not set (`--color auto`).
+    /// stdout is a terminal and `NO_COLOR` is not set (`--color auto`, see `color`).
     pub color: bool,
+    /// The same for stderr (clap's usage errors go there).
+    pub stderr_color: bool,
 }
 
 /// Run the command line; returns the exit code (0 ok, 1 findings, 2 bad input or usage).
@@ -67,17 +71,28 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let choice = color::requested(&args);
+    io.color = color::enabled(choice, io.color);
+    io.stderr_color = color::enabled(choice, io.stderr_color);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            // Help and --version (exit 0) go to stdout, usage errors to stderr: each styled
+            // only when its own stream is to be coloured.
             let code = e.exit_code();
-            let text = e.render().ansi().to_string();
-            if code == 0 {
-                let _ = write!(io.stdout, "{text}");
-                return 0;
-            }
-            let _ = write!(io.stderr, "{text}");
-            return 2;
+            let (out, styled) = if code == 0 {
+                (&mut *io.stdout, io.color)
+            } else {
+                (&mut *io.stderr, io.stderr_color)
+            };
+            let rendered = e.render();
+            let _ = if styled {
+                write!(out, "{}", rendered.ansi())
+            } else {
+                write!(out, "{rendered}")
+            };
+            return if code == 0 { 0 } else { 2 };
         }
     };
     match dispatch(cli, io) {
@@ -113,6 +128,8 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
         Command::Graph(args) => graph(&args, io),
         Command::Lint(args) => lint(&args, io),
         Command::Audit(args) => commands::audit::run(&args, io),
+        Command::Completions { shell } => commands::shell::completions(shell, io.stdout),
+        Command::Man { dir } => commands::shell::man(dir.as_deref(), io.stdout),
     }
 }
 
@@ -184,14 +201,17 @@ pub fn load_model_in(
     } else {
         args.inputs.clone()
     };
-    let sources = input::discover_in(root, &inputs, stdin, diags);
+    let shown_from = std::env::current_dir()
+        .ok()
+        .map(|cwd| input::root::display_root(args.root.as_deref(), &cwd));
+    let sources = input::discover_in(root, shown_from.as_deref(), &inputs, stdin, diags);
     let opts = frontend::Options {
         namespace: args.namespace.clone(),
         target: args.target.clone(),
         build_args: args.build_args.iter().cloned().collect(),
         project_name: args.project_name.clone(),
         env: env.clone(),
-        env_files: env_files(&args.env_files, env, diags),
+        env_files: env_files(&args.env_files, shown_from.as_deref(), env, diags),
         profiles: args.profiles.clone(),
         keep_documents: args.keep_documents,
     };
@@ -209,11 +229,13 @@ pub fn load_model_in(
     resolve::resolve(fragments, diags)
 }
 
-/// `--env-file` files, read once. A path is taken as given (relative to the working
-/// directory, also with `diff --git-base`: the files hold the environment, not the inputs);
+/// `--env-file` files, read once. A path is opened as given (relative to the working
+/// directory, also with `diff --git-base`: the files hold the environment, not the inputs)
+/// and named from the display root, like the inputs;
 /// one that cannot be read is an error naming it. `None` when none is given.
 fn env_files(
     paths: &[std::path::PathBuf],
+    shown_from: Option<&std::path::Path>,
     env: &BTreeMap<String, String>,
     diags: &mut Diagnostics,
 ) -> Option<frontend::compose::EnvFiles> {
@@ -222,7 +244,7 @@ fn env_files(
     }
     let mut files = Vec::new();
     for path in paths {
-        let display = path.display().to_string();
+        let display = input::display_of_arg(&path.to_string_lossy(), shown_from);
         // A pipe is fine (`--env-file <(vault read …)`), as for docker compose.
         match input::read_input(path, &display) {
             Ok(text) => files.push((display, text)),
@@ -425,7 +447,15 @@ fn prepare(
     io: &mut Io<'_>,
 ) -> Result<(Model, backend::Options)> {
     let mut opts = backend_options(profiles)?;
-    opts.output_dir = output.map(std::path::Path::to_path_buf);
+    // Named from the same root as the inputs, so the path from a wired Compose file's
+    // directory to the tree is right wherever cinch runs (input::root).
+    opts.output_dir = output.map(|o| match std::env::current_dir() {
+        Ok(cwd) => {
+            let from = input::root::display_root(input.root.as_deref(), &cwd);
+            std::path::PathBuf::from(input::root::shown(o, &cwd, &from))
+        }
+        Err(_) => o.to_path_buf(),
+    });
     // Wiring patches copies of the source documents: only then are they kept.
     let mut input = input.clone();
     input.keep_documents |= profiles.wire || profiles.spo;
@@ -454,12 +484,7 @@ fn render_checked(
 
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
     let tree = build_tree_in(None, &args.input, &args.profiles, Some(&args.output), io)?;
-    let color = match args.color {
-        ColorChoice::Auto => io.color,
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-    };
-    let report = workflow::check::check(&args.output, &tree, color)?;
+    let report = workflow::check::check(&args.output, &tree, io.color)?;
     io.stdout
         .write_all(report.text(&args.output).as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
@@ -559,6 +584,15 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     // Files go into a stage beside the output directory as they are rendered (not held in
     // memory), and the stage is swapped in at the end; on any error it is removed.
     let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    if model.workloads.is_empty() {
+        // Not an error (an empty tree is a valid result), but nearly always a wrong path.
+        let _ = writeln!(
+            io.stderr,
+            "cinch: warning: no workload in {}; name the files or directories that hold your \
+             Dockerfiles, Compose files or Kubernetes manifests",
+            shown_inputs(&args.input)
+        );
+    }
     let staging = std::sync::Arc::new(output::Staging::begin(&args.output)?);
     let tree = OutputTree::spilling(std::sync::Arc::clone(&staging));
     let mut tree = render_checked(&model, &opts, tree, io)?;
@@ -593,6 +627,15 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
         )
     };
     Ok(0)
+}
+
+/// The INPUTS as the user gave them, for a message (`.` when none were).
+fn shown_inputs(input: &InputArgs) -> String {
+    if input.inputs.is_empty() {
+        ".".to_owned()
+    } else {
+        input.inputs.join(" ")
+    }
 }
 
 /// Diagnostics to stderr, sorted, one per line.

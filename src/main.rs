@@ -7,14 +7,16 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    use std::io::IsTerminal as _;
     cinch::yaml::quiet_reader_panics();
+    let no_color = std::env::var_os("NO_COLOR");
     let mut io = cinch::Io {
         stdin: &mut std::io::stdin().lock(),
         stdout: &mut std::io::stdout().lock(),
         stderr: &mut std::io::stderr().lock(),
         env: std::env::vars().collect(),
-        color: std::io::IsTerminal::is_terminal(&std::io::stdout())
-            && std::env::var_os("NO_COLOR").is_none(),
+        color: cinch::color::auto(std::io::stdout().is_terminal(), no_color.as_deref()),
+        stderr_color: cinch::color::auto(std::io::stderr().is_terminal(), no_color.as_deref()),
     };
     std::process::ExitCode::from(cinch::run(std::env::args_os(), &mut io))
 }

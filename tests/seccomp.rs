@@ -429,29 +429,33 @@ fn complain_mode_logs_instead_of_refusing() {
     );
 }
 
+/// Privileged: no seccomp file (as no AppArmor file), the one shared warning at the line
+/// that makes it privileged, and `explain` says why (backend/privileged.rs).
 #[test]
-fn privileged_is_unconfined_with_a_warning() {
+fn privileged_gets_no_profile_and_a_warning() {
     let (code, stderr, files) = generate_cli(&["testdata/seccomp/modes"]);
     assert_eq!(code, 0);
-    let line = stderr
+    let warnings: Vec<&str> = stderr
         .lines()
-        .find(|l| l.contains("warning[privileged]"))
-        .expect("a privileged warning");
+        .filter(|l| l.contains("warning[privileged]"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning for both backends: {stderr}");
     assert!(
-        line.starts_with("testdata/seccomp/modes/compose.yaml:6:"),
-        "{line}"
+        warnings[0].starts_with("testdata/seccomp/modes/compose.yaml:6:")
+            && warnings[0].contains("no seccomp or AppArmor profile"),
+        "{}",
+        warnings[0]
     );
-    let doc = json(&files["modes.privileged.privileged.json"]);
-    assert_eq!(doc["defaultAction"], "SCMP_ACT_ALLOW");
-    assert_eq!(doc["syscalls"], serde_json::json!([]));
-    assert!(doc["comment"].as_str().unwrap().contains("unconfined"));
-    let g = support::one("testdata/seccomp/modes", "privileged");
+    assert!(!files.keys().any(|f| f.contains("privileged")), "{files:?}");
+    assert!(files.contains_key("modes.defaults.defaults.json"));
+    let run = cinch(&["explain", "testdata/seccomp/modes", "privileged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        g.profile
-            .notes
-            .iter()
-            .any(|n| n.message.contains("privileged")),
-        "a note for explain"
+        run.stdout.contains(
+            "! container privileged is privileged: it runs unconfined, no seccomp or AppArmor profile applies"
+        ) && !run.stdout.contains("\nseccomp"),
+        "{}",
+        run.stdout
     );
 }
 

@@ -3,6 +3,7 @@
 
 pub mod apparmor;
 pub mod networkpolicy;
+pub mod privileged;
 pub mod seccomp;
 pub mod wiring;
 

@@ -3,9 +3,10 @@
 //!
 //! Owns all reading of user files (frontends ask it for `.env`, `env_file`, `extends` files
 //! and Dockerfiles through [`read_text`]), so the limits of `crate::limits` apply everywhere.
-//! Names: a file inside an input directory is shown as `<dir as given>/<path inside>`; a
-//! file given directly is shown as given. Leading `./` is dropped, and absolute paths under
-//! the working directory are shown relative to it, so output carries no machine paths.
+//! Names: every input is shown relative to one stable root ([`root`]: `--root`, else the
+//! git work tree's top, else the working directory), a file inside an input directory as
+//! `<dir>/<path inside>`. So output carries no machine paths, and the same file has the same
+//! name whether it was given as a relative or an absolute path, from any directory.
 //! Sources are sorted by that name: the order of INPUTS never changes the result.
 
 use std::io::Read;
@@ -14,6 +15,8 @@ use std::sync::Arc;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::limits::{MAX_DIR_DEPTH, MAX_FILE_BYTES, MAX_INPUT_FILES};
+
+pub mod root;
 
 /// What a file holds, as far as its name (or, for stdin, its first line) tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -225,16 +228,13 @@ pub fn normalize(p: &Path) -> String {
     parts.join("/")
 }
 
-/// How an input argument is shown: relative to the working directory where possible.
-fn display_of_arg(arg: &str) -> String {
-    let p = Path::new(arg);
-    if p.is_absolute()
-        && let Ok(cwd) = std::env::current_dir()
-        && let Ok(rel) = p.strip_prefix(&cwd)
-    {
-        return normalize(rel);
+/// How an input argument is shown: relative to `display_root` (see [`root`]); as given
+/// when the working directory is unknown.
+pub fn display_of_arg(arg: &str, display_root: Option<&Path>) -> String {
+    match (display_root, std::env::current_dir()) {
+        (Some(root), Ok(cwd)) => root::shown(Path::new(arg), &cwd, root),
+        _ => normalize(Path::new(arg)),
     }
-    normalize(p)
 }
 
 /// Find and read every source named by `inputs`. Problems are reported in `diags`; what
@@ -244,13 +244,18 @@ pub fn discover(
     stdin: &mut dyn Read,
     diags: &mut Diagnostics,
 ) -> Vec<SourceFile> {
-    discover_in(None, inputs, stdin, diags)
+    let root = std::env::current_dir()
+        .ok()
+        .map(|cwd| root::display_root(None, &cwd));
+    discover_in(None, root.as_deref(), inputs, stdin, diags)
 }
 
-/// Like [`discover`], with relative INPUTS opened under `root` but shown as given: how
-/// `cinch diff --git-base` reads an older commit's checkout under the names of today's.
+/// Like [`discover`], with relative INPUTS opened under `root` but shown as they are today
+/// (relative to `display_root`): how `cinch diff --git-base` reads an older commit's
+/// checkout under the names of today's.
 pub fn discover_in(
     root: Option<&Path>,
+    display_root: Option<&Path>,
     inputs: &[String],
     stdin: &mut dyn Read,
     diags: &mut Diagnostics,
@@ -273,7 +278,10 @@ pub fn discover_in(
                 Ok(text) => {
                     let kind = kind_from_content(&text);
                     let mut src = SourceFile::from_text("<stdin>", kind, text);
+                    // Its relative references (`build: ./app`) are read from the working
+                    // directory and named from the root, like any input's.
                     if let Ok(cwd) = std::env::current_dir() {
+                        src.dir_display = display_of_arg(".", display_root);
                         src.dir = cwd;
                     }
                     out.push(src);
@@ -286,7 +294,7 @@ pub fn discover_in(
             Some(r) if Path::new(arg).is_relative() => r.join(arg),
             _ => PathBuf::from(arg),
         };
-        let display = display_of_arg(arg);
+        let display = display_of_arg(arg, display_root);
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &display, 0, &mut found, diags),
             Ok(_) => {

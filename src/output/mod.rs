@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub use naming::{MAX_STEM, Naming, sanitize};
 pub use writer::{
-    MANIFEST, Staging, WriteOptions, WriteReport, generated_files, is_safe_relative,
+    MANIFEST, Staging, WriteOptions, WriteReport, generated_by, generated_files, is_safe_relative,
     read_generated, write_tree,
 };
 

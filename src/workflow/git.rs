@@ -39,13 +39,27 @@ pub fn checkout(rev: &str) -> Result<Checkout> {
     if rev.starts_with('-') {
         return Err(Error::Usage(format!("--git-base {rev}: not a revision")));
     }
+    // Each failure names its fix: outside a repository there is no base to read; an
+    // unknown revision is, in CI, nearly always a shallow clone that never fetched it.
+    let top = git(&["rev-parse", "--show-toplevel"]).map_err(|e| {
+        Error::Usage(format!(
+            "{e}\n  --git-base reads the inputs from git: run it inside the repository, or \
+             compare two trees or input sets with `cinch diff OLD NEW`"
+        ))
+    })?;
     let commit = git(&[
         "rev-parse",
         "--verify",
         "--end-of-options",
         &format!("{rev}^{{commit}}"),
-    ])?;
-    let top = git(&["rev-parse", "--show-toplevel"])?;
+    ])
+    .map_err(|e| {
+        Error::Usage(format!(
+            "{e}\n  fetch it first (`git fetch origin {}`; in GitHub Actions, \
+             actions/checkout with `fetch-depth: 0`)",
+            rev.strip_prefix("origin/").unwrap_or(rev)
+        ))
+    })?;
     let prefix = git(&["rev-parse", "--show-prefix"])?;
     let dir = tempfile::Builder::new()
         .prefix("cinch-base-")

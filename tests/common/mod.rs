@@ -40,6 +40,7 @@ fn run_in_process(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
         color: false,
+        stderr_color: false,
     };
     let code = cinch::run(
         std::iter::once("cinch").chain(args.iter().copied()),
@@ -55,6 +56,26 @@ fn run_in_process(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
 /// The built binary, for tests that need a real process.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cinch"))
+}
+
+/// Run the built binary in `cwd` with `NO_COLOR` and `CLICOLOR*` removed and `env` added;
+/// its stdout and stderr are pipes, not terminals.
+pub fn cinch_bin(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("cinch runs");
+    Run {
+        code: u8::try_from(out.status.code().expect("cinch exits")).expect("a small exit code"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
 }
 
 /// `../shared/corpus`, when it is beside the checkout (it is in CI).

@@ -61,7 +61,9 @@ pub fn generate(dir: &str) -> Vec<Generated> {
     let mut out = Vec::new();
     for w in &model.workloads {
         for c in &w.containers {
-            let profile = seccomp::build::build(w, c, &opts, &mut diags);
+            let Some(profile) = seccomp::build::build(w, c, &opts, &mut diags) else {
+                continue; // privileged: no profile
+            };
             out.push(Generated {
                 stem: naming.container(&w.id, &c.name).to_owned(),
                 workload: w.clone(),

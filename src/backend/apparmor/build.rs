@@ -5,8 +5,8 @@
 //! filesystem, mounts and devices (`files.rs`); `ix` for declared programs (`exec.rs`);
 //! signals only within the profile (plus receiving the runtime's stop/kill); ptrace denied
 //! unless SYS_PTRACE is granted, mount/umount/pivot_root denied unless SYS_ADMIN is.
-//! A privileged container gets no profile — privileged runs unconfined whatever profile is
-//! named (moby `daemon/oci_linux.go` skips AppArmor for privileged) — only a warning.
+//! A privileged container gets no profile, only a warning: the rule seccomp follows too
+//! (`backend::privileged` says why).
 //! A manifest value that cannot be written safely is an error with its file:line, and the
 //! container gets no profile (never a profile with the value silently dropped).
 
@@ -50,20 +50,11 @@ pub fn build(
     complain: bool,
     diags: &mut Diagnostics,
 ) -> Outcome {
-    if c.privileged.value {
-        let at = &c.privileged.at;
-        diags.push(located(
-            at.diagnostic(
-                Severity::Warning,
-                Code::Privileged,
-                format!(
-                    "container `{}` of {} is privileged: AppArmor cannot confine it, so no AppArmor profile is written",
-                    c.name, w.id
-                ),
-            ),
-            at,
-        ));
-        return Outcome::Unconfined { at: at.clone() };
+    if let Some(warning) = crate::backend::privileged::warning(w, c) {
+        diags.push(warning);
+        return Outcome::Unconfined {
+            at: c.privileged.at.clone(),
+        };
     }
     let mut problems = Problems::default();
     let name = match ProfileName::new(stem) {

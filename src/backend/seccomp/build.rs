@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use crate::diag::{Code, Diagnostics, Severity};
 use crate::intent::{
     Capability, Container, DeclaredProfile, MountKind, NetworkMode, PeerTarget, ProbeAction,
-    Provenance, Runtime, Workload, WorkloadKind,
+    Provenance, Runtime, Workload,
 };
 
 use super::arch::{self, Arch};
@@ -31,13 +31,18 @@ pub struct Options {
 /// EPERM: the errno a refused call returns (`defaultErrnoRet: 1`), as Docker's profile does.
 pub const EPERM: u32 = 1;
 
-/// Build the profile of one container.
+/// Build the profile of one container; `None` (and a warning) for a privileged one, which
+/// runtimes run without seccomp (`backend::privileged`).
 pub fn build(
     w: &Workload,
     c: &Container,
     opts: &Options,
     diags: &mut Diagnostics,
-) -> SeccompProfile {
+) -> Option<SeccompProfile> {
+    if let Some(warning) = crate::backend::privileged::warning(w, c) {
+        diags.push(warning);
+        return None;
+    }
     let mut profile = SeccompProfile {
         workload: w.id.clone(),
         container: c.name.clone(),
@@ -59,9 +64,6 @@ pub fn build(
             message: "the manifest runs this container without seccomp; this profile applies once it is wired in".into(),
             at: declared.at.clone(),
         });
-    }
-    if c.privileged.value {
-        return unconfined(profile, w, c, diags);
     }
     if let Some(at) = complain(w, c, opts) {
         profile.default_action = Action::Log;
@@ -99,38 +101,7 @@ pub fn build(
     capability_rules(&mut b, &ctx);
     explicit(&mut b, w, c, &opts.arches, diags);
     profile.rules = b.finish();
-    profile
-}
-
-/// `privileged: true`: runtimes run privileged containers without seccomp (Docker ignores
-/// `--security-opt seccomp` with `--privileged`; Kubernetes runs privileged pods
-/// Unconfined), so any allowlist would be a lie. cinch writes an explicitly unconfined
-/// profile (default SCMP_ACT_ALLOW, no entries) so the file exists, wiring and `check` see
-/// it, and a review diff shows when a workload becomes privileged; it warns on stderr and
-/// records the note for `explain`.
-fn unconfined(
-    mut profile: SeccompProfile,
-    w: &Workload,
-    c: &Container,
-    diags: &mut Diagnostics,
-) -> SeccompProfile {
-    let at = c.privileged.at.clone();
-    let message = format!(
-        "{} is privileged: it runs without seccomp, so its profile is unconfined; drop `privileged` and add only the capabilities it needs",
-        describe(w, c)
-    );
-    diags.push(at.diagnostic(Severity::Warning, Code::Privileged, message.clone()));
-    profile.notes.push(ProfileNote {
-        severity: Severity::Warning,
-        message,
-        at: at.clone(),
-    });
-    profile.default_action = Action::Allow;
-    profile.default_why = Why::new(
-        "unconfined: the container is privileged and runtimes apply no seccomp to it",
-        vec![at],
-    );
-    profile
+    Some(profile)
 }
 
 /// `--complain`, or explicit intent (`x-cinch.complain: true`) on the container or workload.
@@ -154,26 +125,6 @@ fn source(w: &Workload, c: &Container) -> String {
         w.id,
         c.name
     )
-}
-
-fn describe(w: &Workload, c: &Container) -> String {
-    let kind = match w.kind {
-        WorkloadKind::ComposeService => "service",
-        WorkloadKind::Pod => "Pod",
-        WorkloadKind::Deployment => "Deployment",
-        WorkloadKind::StatefulSet => "StatefulSet",
-        WorkloadKind::DaemonSet => "DaemonSet",
-        WorkloadKind::ReplicaSet => "ReplicaSet",
-        WorkloadKind::ReplicationController => "ReplicationController",
-        WorkloadKind::Job => "Job",
-        WorkloadKind::CronJob => "CronJob",
-        WorkloadKind::Dockerfile => "Dockerfile",
-    };
-    if w.containers.len() == 1 && c.name == w.name {
-        format!("{kind} {}", w.name)
-    } else {
-        format!("{kind} {}, container {}", w.id, c.name)
-    }
 }
 
 /// What the intent says, computed once per container.

@@ -34,7 +34,7 @@ pub fn profiles(model: &Model, opts: &Options, diags: &mut Diagnostics) -> Vec<S
         .iter()
         .filter(|w| w.confinable())
         .flat_map(|w| w.containers.iter().map(move |c| (w, c)))
-        .map(|(w, c)| build::build(w, c, opts, diags))
+        .filter_map(|(w, c)| build::build(w, c, opts, diags))
         .collect()
 }
 
@@ -50,7 +50,9 @@ pub fn emit(
     // at once), dropped — a 10,000-container run never holds every typed profile.
     for w in model.workloads.iter().filter(|w| w.confinable()) {
         for c in &w.containers {
-            let p = build::build(w, c, opts, diags);
+            let Some(p) = build::build(w, c, opts, diags) else {
+                continue;
+            };
             let stem = naming.container(&p.workload, &p.container);
             tree.insert("seccomp", &format!("{stem}.json"), render::json(&p));
         }

@@ -29,13 +29,14 @@
 
 mod compose;
 mod kubernetes;
-mod spo;
+pub mod spo;
+pub mod spo_apparmor;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::intent::{Container, Manifest, ManifestFormat, Model, SourceRef, Workload, pointer_mut};
 use crate::output::{Naming, OutputTree};
 
@@ -124,9 +125,17 @@ pub fn emit(
             }
             let stem = naming.container(&w.id, &c.name);
             let profiles = match manifest.format {
-                ManifestFormat::Kubernetes => {
-                    kubernetes_profiles(w, c, stem, manifest, spo, tree, &mut notes, &mut spo_files)
-                }
+                ManifestFormat::Kubernetes => kubernetes_profiles(
+                    w,
+                    c,
+                    stem,
+                    manifest,
+                    spo,
+                    tree,
+                    &mut notes,
+                    &mut spo_files,
+                    diags,
+                ),
                 ManifestFormat::Compose => {
                     if let Some((dir, up)) = &from_project {
                         notes.compose_project = Some((dir.clone(), format!("{up}{DIR}/{rel}")));
@@ -193,6 +202,7 @@ fn kubernetes_profiles(
     tree: &OutputTree,
     notes: &mut write::Notes,
     spo_files: &mut BTreeMap<String, Vec<u8>>,
+    diags: &mut Diagnostics,
 ) -> Profiles {
     let (seccomp_file, apparmor_file) =
         (format!("seccomp/{stem}.json"), format!("apparmor/{stem}"));
@@ -207,19 +217,40 @@ fn kubernetes_profiles(
             .then(|| format!("cinch.{stem}")),
     };
     if spo {
-        // The operator objects embed the profiles themselves.
+        // The operator objects embed the profiles themselves: the seccomp JSON as written,
+        // the AppArmor profile as typed (built again, exactly as the backend did: the mode
+        // is read from the written profile's flags).
         let seccomp_json = tree.read(&seccomp_file);
-        let apparmor_text = tree.read(&apparmor_file);
+        let apparmor = tree.read(&apparmor_file).and_then(|text| {
+            let complain = String::from_utf8_lossy(&text).contains(" flags=(complain,");
+            match crate::backend::apparmor::build(w, c, stem, complain, &mut Diagnostics::new()) {
+                crate::backend::apparmor::Outcome::Profile(p) => Some(p),
+                _ => None,
+            }
+        });
         let objects = spo::objects(
             w,
             c,
             stem,
             &manifest.file,
             seccomp_json.as_deref(),
-            apparmor_text.as_deref(),
+            apparmor.as_deref(),
         );
         if objects.seccomp_profile.is_some() {
             profiles.seccomp = objects.seccomp_profile;
+        }
+        if !objects.apparmor_lost.is_empty() {
+            diags.push(w.at.diagnostic(
+                Severity::Warning,
+                Code::Spo,
+                format!(
+                    "{} container {}: no Security Profiles Operator AppArmorProfile, its abstract form cannot express {} rule(s) of apparmor/{stem} (first: {}); load that file on the nodes instead (spo/{stem}.yaml lists them)",
+                    w.id,
+                    c.name,
+                    objects.apparmor_lost.len(),
+                    objects.apparmor_lost[0]
+                ),
+            ));
         }
         notes.other.extend(objects.notes);
         if let Some(bytes) = objects.file {

@@ -1,30 +1,30 @@
 //! Security Profiles Operator objects (kubernetes-sigs/security-profiles-operator): one file
-//! `spo/<stem>.yaml` per Kubernetes container with a `SeccompProfile` and an
-//! `AppArmorProfile`, made from the profiles already in the tree, so the operator installs
-//! on every node exactly what cinch generated and explains.
+//! `spo/<stem>.yaml` per Kubernetes container with a `SeccompProfile` and, where its form can
+//! say exactly cinch's profile, an `AppArmorProfile`, so the operator installs on every node
+//! what cinch generated and explains.
 //!
-//! Fields used, from SPO's Go types:
-//! - `SeccompProfile`, `security-profiles-operator.x-k8s.io/v1beta1`
-//!   (`api/seccompprofile/v1beta1`), namespaced: `spec.defaultAction`,
-//!   `spec.architectures`, `spec.flags`, and `spec.syscalls[]` with `names`, `action`,
-//!   `errnoRet` (an integer in current releases) and `args[]` (`index`, `value`,
-//!   `valueTwo`, `op`) — the same fields as the Docker/containerd profile in
+//! Both target the storage version of the operator's CRDs, `v1`, vendored with their
+//! licence in `testdata/crds/security-profiles-operator/` (commit a2e4c4b); tests/spo.rs
+//! validates every object cinch writes against them as the API server does (structural
+//! schema, unknown fields rejected). Both kinds are cluster-scoped there, so the objects
+//! carry no namespace, and `cinch.<stem>` (the stem holds the namespace) is unique.
+//!
+//! - `SeccompProfile`: `spec.defaultAction`, `spec.architectures`, `spec.flags` and
+//!   `spec.syscalls[]` with `names`, `action`, `errnoRet` and `args[]` (`index`, `value`,
+//!   `valueTwo`, `op`) — the fields of the Docker/containerd profile in
 //!   `seccomp/<stem>.json`, copied one to one. Not used: `baseProfileName` (the profile is
-//!   complete; a base would widen it) and `listenerPath`/`listenerMetadata` (no seccomp
-//!   agent). The JSON's per-rule `comment` has no field here: the reasons stay in
-//!   `seccomp/<stem>.json`. A profile with `defaultErrnoRet` other than EPERM, or with
-//!   `includes`/`excludes`/`archMap`, has no exact SPO form and gets no object. Pods name it
-//!   as `operator/<namespace>/<name>.json` (SPO installation-usage.md, "Apply a seccomp
-//!   profile to a pod").
-//! - `AppArmorProfile`, `security-profiles-operator.x-k8s.io/v1alpha1`: SPO has no v1beta1
-//!   of this kind (`api/apparmorprofile` has v1alpha1 and, in the newest releases, v1). Field
-//!   `spec.policy`: the profile text of `apparmor/<stem>` as is; SPO requires the profile
-//!   name inside it to equal `metadata.name`, which it does (`cinch.<stem>`). Not used:
-//!   `spec.abstract`, SPO's allow-list form, which cannot say `deny` or signal, ptrace and
-//!   mount rules, and whose read-only paths add `deny … wlk` that would override cinch's
-//!   writable mounts below them. Releases that serve only `abstract` reject `policy` at
-//!   `kubectl apply`: loudly, never a different profile. No namespace: profiles load per
-//!   node, and newer releases make the kind cluster-scoped.
+//!   complete; a base would widen it), `listenerPath`/`listenerMetadata` (no seccomp
+//!   agent). The JSON's per-rule `comment` has no field: the reasons stay in
+//!   `seccomp/<stem>.json`. There is no `defaultErrnoRet` either: a profile whose default
+//!   errno is not EPERM, or with `includes`/`excludes`/`archMap`, gets no object. Pods name
+//!   it `operator/<name>.json` (`GetProfileOperatorPath`: `operator/<namespace>/<name>.json`
+//!   with the empty namespace of a cluster-scoped object).
+//! - `AppArmorProfile`: `spec.abstract` and `spec.mode` only (the raw `spec.policy` of
+//!   older releases is an unknown field now: strict `kubectl apply` rejects it, a lenient
+//!   one prunes it to an empty profile). `spo_apparmor` maps cinch's typed profile to the
+//!   abstract form or lists the rules it cannot express; then no object is written, a
+//!   `warning[spo]` names them, and the container stays wired to `cinch.<stem>` loaded on
+//!   the node from `apparmor/<stem>` (the name the operator would load, too).
 //!
 //! Both names must be DNS-1123 subdomains (`metadata.name`); a container whose name is not
 //! gets no objects and stays wired to the files on the node.
@@ -43,8 +43,8 @@ pub const DIR: &str = "spo";
 /// Where SPO installs seccomp profiles, relative to the kubelet's seccomp root.
 pub const OPERATOR_ROOT: &str = "operator/";
 
-pub const API_VERSION_SECCOMP: &str = "security-profiles-operator.x-k8s.io/v1beta1";
-pub const API_VERSION_APPARMOR: &str = "security-profiles-operator.x-k8s.io/v1alpha1";
+pub const API_VERSION_SECCOMP: &str = "security-profiles-operator.x-k8s.io/v1";
+pub const API_VERSION_APPARMOR: &str = "security-profiles-operator.x-k8s.io/v1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -102,7 +102,10 @@ fn is_zero(v: &u64) -> bool {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AppArmorSpec {
-    pub policy: String,
+    #[serde(rename = "abstract")]
+    pub abstract_: super::spo_apparmor::Abstract,
+    /// `Enforce` or `Complain`.
+    pub mode: String,
 }
 
 /// What SPO gives one container.
@@ -114,6 +117,8 @@ pub(crate) struct Objects {
     pub file: Option<Vec<u8>>,
     /// Why an object could not be made.
     pub notes: Vec<String>,
+    /// The AppArmor rules the operator's form cannot express (then no AppArmorProfile).
+    pub apparmor_lost: Vec<String>,
 }
 
 pub(crate) fn objects(
@@ -122,7 +127,7 @@ pub(crate) fn objects(
     stem: &str,
     manifest: &str,
     seccomp_json: Option<&[u8]>,
-    apparmor_text: Option<&[u8]>,
+    apparmor: Option<&crate::backend::apparmor::Profile>,
 ) -> Objects {
     let mut out = Objects::default();
     let name = format!("cinch.{stem}");
@@ -142,13 +147,12 @@ pub(crate) fn objects(
                     kind: "SeccompProfile".into(),
                     metadata: Metadata {
                         name: name.clone(),
-                        namespace: Some(w.namespace.clone()),
+                        namespace: None,
                     },
                     spec,
                 };
                 docs.push(serde_json::to_value(obj).unwrap_or_default());
-                out.seccomp_profile =
-                    Some(format!("{OPERATOR_ROOT}{}/{name}.json", w.namespace));
+                out.seccomp_profile = Some(format!("{OPERATOR_ROOT}{name}.json"));
             }
             Err(why) => out.notes.push(format!(
                 "{} container {}: no SeccompProfile object ({why}); the profile on the nodes is named instead",
@@ -156,19 +160,32 @@ pub(crate) fn objects(
             )),
         }
     }
-    if let Some(bytes) = apparmor_text {
-        let obj = Object {
-            api_version: API_VERSION_APPARMOR.into(),
-            kind: "AppArmorProfile".into(),
-            metadata: Metadata {
-                name: name.clone(),
-                namespace: None,
-            },
-            spec: AppArmorSpec {
-                policy: String::from_utf8_lossy(bytes).into_owned(),
-            },
-        };
-        docs.push(serde_json::to_value(obj).unwrap_or_default());
+    let mut apparmor_object = false;
+    if let Some(profile) = apparmor {
+        match super::spo_apparmor::abstract_of(profile) {
+            Ok(abstract_) => {
+                let obj = Object {
+                    api_version: API_VERSION_APPARMOR.into(),
+                    kind: "AppArmorProfile".into(),
+                    metadata: Metadata {
+                        name: name.clone(),
+                        namespace: None,
+                    },
+                    spec: AppArmorSpec {
+                        abstract_,
+                        mode: if profile.complain.is_some() {
+                            "Complain"
+                        } else {
+                            "Enforce"
+                        }
+                        .into(),
+                    },
+                };
+                docs.push(serde_json::to_value(obj).unwrap_or_default());
+                apparmor_object = true;
+            }
+            Err(lost) => out.apparmor_lost = lost,
+        }
     }
     if docs.is_empty() {
         return out;
@@ -177,7 +194,7 @@ pub(crate) fn objects(
     if out.seccomp_profile.is_some() {
         reasons.push(format!("seccomp/{stem}.json"));
     }
-    if apparmor_text.is_some() {
+    if apparmor_object {
         reasons.push(format!("apparmor/{stem}"));
     }
     let mut text = format!(
@@ -187,6 +204,15 @@ pub(crate) fn objects(
         comment_safe(manifest),
         reasons.join(" and "),
     );
+    if !out.apparmor_lost.is_empty() {
+        text.push_str(&format!(
+            "# No AppArmorProfile: the operator's abstract form cannot express {} rule(s) of apparmor/{stem}\n# (load that file on the nodes with apparmor_parser; the manifests name it as cinch.{stem}):\n",
+            out.apparmor_lost.len()
+        ));
+        for l in &out.apparmor_lost {
+            text.push_str(&format!("#   {}\n", comment_safe(l)));
+        }
+    }
     for d in &docs {
         text.push_str("---\n");
         text.push_str(&to_yaml(d));

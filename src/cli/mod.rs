@@ -8,6 +8,8 @@ use crate::backend::Backend;
 use crate::backend::networkpolicy::{DnsChoice, PeerSpec, Undeclared};
 use crate::backend::seccomp::Arch;
 
+mod examples;
+
 const EXAMPLES: &str = "\
 Examples:
   cinch inspect compose.yaml                 the intent cinch reads, as JSON
@@ -23,41 +25,74 @@ Exit codes: 0 success, 1 findings (check, lint), 2 bad input or usage.";
 /// manifests) into least-privilege security profiles: seccomp, AppArmor and Kubernetes
 /// NetworkPolicy, each rule explained.
 #[derive(Debug, Parser)]
-#[command(name = "cinch", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "cinch", version = crate::version::VERSION, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour help, errors and diffs: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the intent model read from the inputs as JSON (schema: docs/intent.md).
+    #[command(after_help = examples::INSPECT)]
     Inspect(InspectArgs),
     /// Generate profiles into an output directory, atomically.
+    #[command(after_help = examples::GENERATE)]
     Generate(GenerateArgs),
     /// Regenerate in memory and compare with the committed profiles; exit 1 with a diff when
     /// they are stale. Never writes.
+    #[command(after_help = examples::CHECK)]
     Check(CheckArgs),
     /// Security-relevant changes between two profile trees or input sets, rule by rule with
     /// reasons: `cinch diff OLD NEW`, or `cinch diff --git-base REF [INPUTS…]`.
+    #[command(after_help = examples::DIFF)]
     Diff(DiffArgs),
     /// Every rule of a workload's profiles and the manifest facts (file:line, field) or
     /// baseline behind it: `cinch explain [INPUTS…] WORKLOAD` (the last argument names the
     /// workload: its id `shop/api`, its name `api`, or a profile file stem).
+    #[command(after_help = examples::EXPLAIN)]
     Explain(ExplainArgs),
     /// Draw the workloads and the connections their NetworkPolicies allow.
+    #[command(after_help = examples::GRAPH)]
     Graph(GraphArgs),
     /// Check the manifests for declared risks (root, privileged, host namespaces, …).
     /// Exit 1 when a denied finding remains.
+    #[command(after_help = examples::LINT)]
     Lint(LintArgs),
     /// Read kernel audit records (dmesg, `journalctl -k`, audit.log, `ausearch -i`) taken
     /// while profiles ran, and report per workload what the enforcing profiles would deny,
     /// with the explicit intent that allows it (`--format patch`: a diff; files are never
     /// written).
+    #[command(after_help = examples::AUDIT)]
     Audit(AuditArgs),
     /// Generate profiles and wired copies of the manifests that use them (`generate
     /// --wire`): DIR/wired/ holds each input file that declares a workload, patched.
+    #[command(after_help = examples::WIRE)]
     Wire(GenerateArgs),
+    /// Print a shell completion script (README: Shell completions and man page).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page cinch.1, or write one page per command into DIR.
+    #[command(after_help = examples::MAN)]
+    Man {
+        /// Write cinch.1, cinch-generate.1, … into DIR instead of cinch.1 to stdout.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which inputs to read and how.
@@ -86,6 +121,11 @@ pub struct InputArgs {
     /// the environment wins over every file).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// The directory the file names written into profiles are relative to (default: the
+    /// top of the git work tree around the working directory, else the working directory),
+    /// so the output is the same bytes wherever cinch runs.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
     #[arg(skip)]
     pub keep_documents: bool,
@@ -176,9 +216,6 @@ pub struct CheckArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub profiles: ProfileArgs,
-    /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
