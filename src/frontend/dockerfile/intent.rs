@@ -116,24 +116,42 @@ fn pipe_without_pipefail(argv: &[String]) -> bool {
     through_shell && !argv.iter().any(|a| a.contains("pipefail")) && has_pipe(cmd)
 }
 
-/// A `|` outside quotes that is not `||` (a pipe, `|&` too). A shell parser would be exact;
-/// a quote-aware scan is enough for the two cases that matter, `a | b` and `a || b`.
+/// A `|` outside quotes that is not `||` (a pipe, `|&` too), command substitutions `$(…)`
+/// included even inside double quotes (`"$(dpkg --print-architecture | awk …)"`). A shell
+/// parser would be exact; this scan tells the cases real Dockerfiles have apart.
 fn has_pipe(cmd: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Plain,
+        Single,
+        Double,
+    }
+    // Innermost last; a `$(` starts a plain context, whatever surrounds it.
+    let mut stack = vec![In::Plain];
     let chars: Vec<char> = cmd.chars().collect();
-    let mut quote: Option<char> = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        match (quote, c) {
-            (Some('\''), '\'') => quote = None,
-            (Some('\''), _) => {}
+        let at = *stack.last().unwrap_or(&In::Plain);
+        match (at, c) {
+            (In::Single, '\'') | (In::Double, '"') => {
+                stack.pop();
+            }
+            (In::Single, _) => {}
             (_, '\\') => i += 1,
-            (Some('"'), '"') => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '|') if chars.get(i + 1) == Some(&'|') => i += 1,
-            (None, '|') => return true,
-            (None, _) => {}
+            (_, '$') if chars.get(i + 1) == Some(&'(') => {
+                stack.push(In::Plain);
+                i += 1;
+            }
+            (In::Double, _) => {}
+            (In::Plain, ')') if stack.len() > 1 => {
+                stack.pop();
+            }
+            (In::Plain, '\'') => stack.push(In::Single),
+            (In::Plain, '"') => stack.push(In::Double),
+            (In::Plain, '|') if chars.get(i + 1) == Some(&'|') => i += 1,
+            (In::Plain, '|') => return true,
+            (In::Plain, _) => {}
         }
         i += 1;
     }
@@ -163,6 +181,15 @@ mod tests {
             "echo 'a | b' \"c|d\" e\\|f"
         )));
         assert!(!pipe_without_pipefail(&argv(&sh, "set -o pipefail; a | b")));
+        // A pipeline in a command substitution, quoted or not (docker-library's postgres).
+        assert!(pipe_without_pipefail(&argv(
+            &sh,
+            "arch=\"$(dpkg --print-architecture | awk -F- '{ print $NF }')\""
+        )));
+        assert!(!pipe_without_pipefail(&argv(
+            &sh,
+            "x=\"$(echo '|')\" || true"
+        )));
         let bash = ["/bin/bash", "-o", "pipefail", "-c"];
         assert!(!pipe_without_pipefail(&argv(&bash, "a | b")));
         // Exec form runs no shell.
