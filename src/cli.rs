@@ -80,6 +80,10 @@ pub struct InputArgs {
     /// the environment wins over every file).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Print every diagnostic. By default a run of more than four notes or warnings of one
+    /// code and message shape prints its first three and `… and N more` (errors never fold).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
     #[arg(skip)]
     pub keep_documents: bool,

@@ -152,7 +152,7 @@ pub fn load(args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
 fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
     let mut diags = Diagnostics::new();
     let model = load_model_in(root, args, &io.env, io.stdin, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, args.verbose, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
@@ -409,7 +409,7 @@ fn build_tree_in(
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
     let (model, opts) = prepare(root, input, profiles, output, io)?;
-    render_checked(&model, &opts, OutputTree::new(), io)
+    render_checked(&model, &opts, OutputTree::new(), input.verbose, io)
 }
 
 /// Read the inputs and check the options: everything before the first profile is made, so
@@ -436,11 +436,12 @@ fn render_checked(
     model: &Model,
     opts: &backend::Options,
     tree: OutputTree,
+    verbose: bool,
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
     let mut diags = Diagnostics::new();
     let tree = render_into(model, opts, tree, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, verbose, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
@@ -518,7 +519,7 @@ fn explain(mut args: ExplainArgs, io: &mut Io<'_>) -> Result<u8> {
     let model = load(&args.input, io)?;
     let mut diags = Diagnostics::new();
     let tree = render(&model, &backend_options(&args.profiles)?, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, args.input.verbose, io.stderr);
     let query = workflow::explain::Query {
         workload: &workload,
         container: args.container.as_deref(),
@@ -559,7 +560,7 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
     let staging = std::sync::Arc::new(output::Staging::begin(&args.output)?);
     let tree = OutputTree::spilling(std::sync::Arc::clone(&staging));
-    let mut tree = render_checked(&model, &opts, tree, io)?;
+    let mut tree = render_checked(&model, &opts, tree, args.input.verbose, io)?;
     // Freeing the model (hundreds of thousands of small allocations at 10,000 workloads)
     // happens beside the commit, not before it.
     let freeing = std::thread::spawn(move || drop(model));
@@ -593,9 +594,12 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     Ok(0)
 }
 
-/// Diagnostics to stderr, sorted, one per line.
-pub fn print_diagnostics(diags: &Diagnostics, stderr: &mut dyn Write) {
-    for d in diags.sorted() {
-        let _ = writeln!(stderr, "{d}");
+/// Diagnostics to stderr, sorted, one per line; long runs folded unless `verbose`
+/// (`diag::fold`).
+pub fn print_diagnostics(diags: &Diagnostics, verbose: bool, stderr: &mut dyn Write) {
+    let sorted = diags.sorted();
+    let mut out = std::io::BufWriter::new(stderr);
+    for line in diag::fold::fold(&sorted, verbose) {
+        let _ = writeln!(out, "{line}");
     }
 }
