@@ -93,11 +93,16 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
     match cli.command {
         Command::Inspect(args) => {
             let model = load(&args.input, io)?;
-            let mut json =
-                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
-            json.push('\n');
-            io.stdout
-                .write_all(json.as_bytes())
+            // Streamed: the pretty JSON of 10,000 workloads is hundreds of MB as one String.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+            serde_json::to_writer_pretty(&mut out, &model).map_err(|e| {
+                match e.io_error_kind() {
+                    Some(_) => Error::io("stdout", e.into()),
+                    None => Error::Internal(e.to_string()),
+                }
+            })?;
+            out.write_all(b"\n")
+                .and_then(|()| out.flush())
                 .map_err(|e| Error::io("stdout", e))?;
             Ok(0)
         }
@@ -452,13 +457,19 @@ fn render_checked(
 }
 
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree_in(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    // Each file is compared as it is rendered; neither tree is ever whole in memory.
+    let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    let comparison = std::sync::Arc::new(output::Comparison::begin(&args.output)?);
+    let tree = OutputTree::comparing(std::sync::Arc::clone(&comparison));
+    let tree = render_checked(&model, &opts, tree, args.input.verbose, io)?;
+    let freeing = std::thread::spawn(move || drop(model));
     let color = match args.color {
         ColorChoice::Auto => io.color,
         ColorChoice::Always => true,
         ColorChoice::Never => false,
     };
-    let report = workflow::check::check(&args.output, &tree, color)?;
+    let report = workflow::check::report(&args.output, tree.files.keys(), &comparison, color)?;
+    let _ = freeing.join();
     io.stdout
         .write_all(report.text(&args.output).as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
