@@ -34,6 +34,17 @@ fn main() {
         args.remove(pos);
         Some(v)
     };
+    // `--write DIR SHAPE:N`: only write that repository (to measure or profile by hand).
+    if let Some(dir) = take("--write") {
+        let (shape, n) = args[0].split_once(':').expect("SHAPE:N");
+        let n = n.parse().expect("a number of workloads");
+        let counts = match shape {
+            "small" => synth::generate(Path::new(&dir), n, 42),
+            _ => synth::realistic::generate(Path::new(&dir), n, 42),
+        };
+        println!("{counts:?}");
+        return;
+    }
     let base = take("--dir").map_or_else(std::env::temp_dir, PathBuf::from);
     let reps: usize = take("--reps").map_or(3, |r| r.parse().expect("--reps N"));
     let runs: Vec<String> = if args.is_empty() {
