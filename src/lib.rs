@@ -109,11 +109,16 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
     match cli.command {
         Command::Inspect(args) => {
             let model = load(&args.input, io)?;
-            let mut json =
-                serde_json::to_string_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
-            json.push('\n');
-            io.stdout
-                .write_all(json.as_bytes())
+            // Streamed: the pretty JSON of 10,000 workloads is hundreds of MB as one String.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
+            serde_json::to_writer_pretty(&mut out, &model).map_err(|e| {
+                match e.io_error_kind() {
+                    Some(_) => Error::io("stdout", e.into()),
+                    None => Error::Internal(e.to_string()),
+                }
+            })?;
+            out.write_all(b"\n")
+                .and_then(|()| out.flush())
                 .map_err(|e| Error::io("stdout", e))?;
             Ok(0)
         }
@@ -171,7 +176,7 @@ pub fn load(args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
 fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
     let mut diags = Diagnostics::new();
     let model = load_model_in(root, args, &io.env, io.stdin, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, args.verbose, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
@@ -433,7 +438,7 @@ fn build_tree_in(
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
     let (model, opts) = prepare(root, input, profiles, output, io)?;
-    render_checked(&model, &opts, OutputTree::new(), io)
+    render_checked(&model, &opts, OutputTree::new(), input.verbose, io)
 }
 
 /// Read the inputs and check the options: everything before the first profile is made, so
@@ -468,11 +473,12 @@ fn render_checked(
     model: &Model,
     opts: &backend::Options,
     tree: OutputTree,
+    verbose: bool,
     io: &mut Io<'_>,
 ) -> Result<OutputTree> {
     let mut diags = Diagnostics::new();
     let tree = render_into(model, opts, tree, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, verbose, io.stderr);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
@@ -483,8 +489,14 @@ fn render_checked(
 }
 
 fn check(args: &CheckArgs, io: &mut Io<'_>) -> Result<u8> {
-    let tree = build_tree_in(None, &args.input, &args.profiles, Some(&args.output), io)?;
-    let report = workflow::check::check(&args.output, &tree, io.color)?;
+    // Each file is compared as it is rendered; neither tree is ever whole in memory.
+    let (model, opts) = prepare(None, &args.input, &args.profiles, Some(&args.output), io)?;
+    let comparison = std::sync::Arc::new(output::Comparison::begin(&args.output)?);
+    let tree = OutputTree::comparing(std::sync::Arc::clone(&comparison));
+    let tree = render_checked(&model, &opts, tree, args.input.verbose, io)?;
+    let freeing = std::thread::spawn(move || drop(model));
+    let report = workflow::check::report(&args.output, tree.files.keys(), &comparison, io.color)?;
+    let _ = freeing.join();
     io.stdout
         .write_all(report.text(&args.output).as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
@@ -545,7 +557,7 @@ fn explain(mut args: ExplainArgs, io: &mut Io<'_>) -> Result<u8> {
     let model = load(&args.input, io)?;
     let mut diags = Diagnostics::new();
     let tree = render(&model, &backend_options(&args.profiles)?, &mut diags);
-    print_diagnostics(&diags, io.stderr);
+    print_diagnostics(&diags, args.input.verbose, io.stderr);
     let query = workflow::explain::Query {
         workload: &workload,
         container: args.container.as_deref(),
@@ -595,7 +607,7 @@ fn generate(args: &GenerateArgs, io: &mut Io<'_>) -> Result<u8> {
     }
     let staging = std::sync::Arc::new(output::Staging::begin(&args.output)?);
     let tree = OutputTree::spilling(std::sync::Arc::clone(&staging));
-    let mut tree = render_checked(&model, &opts, tree, io)?;
+    let mut tree = render_checked(&model, &opts, tree, args.input.verbose, io)?;
     // Freeing the model (hundreds of thousands of small allocations at 10,000 workloads)
     // happens beside the commit, not before it.
     let freeing = std::thread::spawn(move || drop(model));
@@ -638,9 +650,12 @@ fn shown_inputs(input: &InputArgs) -> String {
     }
 }
 
-/// Diagnostics to stderr, sorted, one per line.
-pub fn print_diagnostics(diags: &Diagnostics, stderr: &mut dyn Write) {
-    for d in diags.sorted() {
-        let _ = writeln!(stderr, "{d}");
+/// Diagnostics to stderr, sorted, one per line; long runs folded unless `verbose`
+/// (`diag::fold`).
+pub fn print_diagnostics(diags: &Diagnostics, verbose: bool, stderr: &mut dyn Write) {
+    let sorted = diags.sorted();
+    let mut out = std::io::BufWriter::new(stderr);
+    for line in diag::fold::fold(&sorted, verbose) {
+        let _ = writeln!(out, "{line}");
     }
 }

@@ -2,7 +2,12 @@
 //! `../shared/corpus` — Kubernetes Deployment + Service pairs (one file, `---` separated, env
 //! references to other Services as in microservices-demo's `*_ADDR`), Compose projects
 //! (depends_on, URLs in environment, ports, healthchecks, some services `build:` a
-//! Dockerfile), and lone multi-stage Dockerfiles. Deterministic for a given seed.
+//! Dockerfile), and lone multi-stage Dockerfiles. Deterministic for a given seed. This is the
+//! small shape; `realistic` is the larger one of issue 17.
+
+// Used by benches/shapes.rs only; each bench compiles this module on its own.
+#[allow(dead_code)]
+pub mod realistic;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -28,7 +33,7 @@ impl Rng {
     }
 }
 
-const IMAGES: &[&str] = &[
+pub const IMAGES: &[&str] = &[
     "nginx:1.27-alpine",
     "redis:7.4",
     "postgres:16",
@@ -211,7 +216,7 @@ spec:
     counts
 }
 
-fn dockerfile(rng: &mut Rng, port: u16) -> String {
+pub fn dockerfile(rng: &mut Rng, port: u16) -> String {
     let base = [
         "golang:1.24-alpine",
         "node:22-alpine",

@@ -126,6 +126,10 @@ pub struct InputArgs {
     /// so the output is the same bytes wherever cinch runs.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Print every diagnostic. By default a run of more than four notes or warnings of one
+    /// code and message shape prints its first three and `… and N more` (errors never fold).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Keep the source documents for wiring (set from `--wire`, not a flag of its own).
     #[arg(skip)]
     pub keep_documents: bool,

@@ -1,16 +1,19 @@
-//! The output tree: every generated file, by relative path, as bytes — built completely in
-//! memory by the backends, then compared (`check`) or written atomically (`generate`).
+//! The output tree: every generated file, by relative path, as bytes — in memory, or
+//! streamed as each file is made into a stage that is swapped in atomically (`generate`) or
+//! into a comparison with the committed directory (`check`).
 //!
 //! Layout (DESIGN.md §4): `seccomp/<workload>.<container>.json`,
 //! `apparmor/<workload>.<container>`, `networkpolicy/<workload>.yaml`. Bytes are
 //! deterministic: LF line endings, no timestamps, no absolute paths.
 
+mod compare;
 mod naming;
 mod writer;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use compare::Comparison;
 pub use naming::{MAX_STEM, Naming, sanitize};
 pub use writer::{
     MANIFEST, Staging, WriteOptions, WriteReport, generated_by, generated_files, is_safe_relative,
@@ -19,14 +22,24 @@ pub use writer::{
 
 /// Every generated file by relative path. In memory by default; a tree made with
 /// [`OutputTree::spilling`] writes each file into a [`Staging`] directory as soon as it is
-/// inserted and keeps only its path (a 10,000-workload tree is ~200 MB of text).
+/// inserted and keeps only its path (a 10,000-workload tree is ~200 MB of text); one made
+/// with [`OutputTree::comparing`] compares each file with the committed one instead.
 #[derive(Clone, Debug, Default)]
 pub struct OutputTree {
-    /// Path → bytes (empty for a spilled file).
+    /// Path → bytes (empty for a spilled or compared file).
     pub files: BTreeMap<String, Vec<u8>>,
-    spill: Option<Arc<Staging>>,
+    sink: Sink,
     /// The first error writing a spilled file (disk full, …); reported after rendering.
     error: Option<String>,
+}
+
+/// Where inserted bytes go.
+#[derive(Clone, Debug, Default)]
+enum Sink {
+    #[default]
+    Memory,
+    Spill(Arc<Staging>),
+    Compare(Arc<Comparison>),
 }
 
 impl PartialEq for OutputTree {
@@ -45,7 +58,15 @@ impl OutputTree {
     /// A tree whose files go straight into `staging`.
     pub fn spilling(staging: Arc<Staging>) -> Self {
         OutputTree {
-            spill: Some(staging),
+            sink: Sink::Spill(staging),
+            ..Self::default()
+        }
+    }
+
+    /// A tree whose files are compared with `comparison`'s directory as they are inserted.
+    pub fn comparing(comparison: Arc<Comparison>) -> Self {
+        OutputTree {
+            sink: Sink::Compare(comparison),
             ..Self::default()
         }
     }
@@ -53,7 +74,7 @@ impl OutputTree {
     /// An empty tree that spills where this one does (one per backend, merged with `absorb`).
     pub fn child(&self) -> Self {
         OutputTree {
-            spill: self.spill.clone(),
+            sink: self.sink.clone(),
             ..Self::default()
         }
     }
@@ -74,25 +95,30 @@ impl OutputTree {
             !rel.contains(['\r', '\n']),
             "output path with a line break {rel:?}"
         );
-        let bytes = match &self.spill {
-            Some(staging) => {
+        let bytes = match &self.sink {
+            Sink::Spill(staging) => {
                 if let Err(e) = staging.write(&rel, &bytes) {
                     self.error.get_or_insert_with(|| e.to_string());
                 }
                 Vec::new()
             }
-            None => bytes,
+            Sink::Compare(comparison) => {
+                comparison.compare(&rel, bytes);
+                Vec::new()
+            }
+            Sink::Memory => bytes,
         };
         let previous = self.files.insert(rel.clone(), bytes);
         assert!(previous.is_none(), "two backends wrote {rel}");
     }
 
-    /// A file's bytes, from memory or (spilled) from the stage.
+    /// A file's bytes, from memory, the stage, or the comparison.
     pub fn read(&self, rel: &str) -> Option<std::borrow::Cow<'_, [u8]>> {
         let bytes = self.files.get(rel)?;
-        match &self.spill {
-            Some(staging) => staging.read(rel).map(std::borrow::Cow::Owned),
-            None => Some(std::borrow::Cow::Borrowed(bytes)),
+        match &self.sink {
+            Sink::Spill(staging) => staging.read(rel).map(std::borrow::Cow::Owned),
+            Sink::Compare(comparison) => comparison.read(rel).map(std::borrow::Cow::Owned),
+            Sink::Memory => Some(std::borrow::Cow::Borrowed(bytes)),
         }
     }
 

@@ -83,8 +83,15 @@ impl DiffReport {
 }
 
 pub fn diff(old: &OutputTree, new: &OutputTree) -> DiffReport {
-    let old = facts::read_tree(old);
-    let new = facts::read_tree(new);
+    // A profile with the same bytes on both sides has no changed rule, so it is not read
+    // back: reading every rule of both trees took 2.8 GB and 46 s for a one-file change at
+    // 10,000 workloads (issue 17). NetworkPolicies are read whole, as the graph draws every
+    // connection of the new side.
+    let unchanged = |path: &String| {
+        !path.starts_with("networkpolicy/") && old.files.get(path) == new.files.get(path)
+    };
+    let old = facts::read_files(old.files.iter().filter(|(p, _)| !unchanged(p)));
+    let new = facts::read_files(new.files.iter().filter(|(p, _)| !unchanged(p)));
     let before: BTreeSet<(String, String, String)> = facts::connections(&old)
         .into_iter()
         .map(|c| (c.from, c.to, c.port))

@@ -56,8 +56,14 @@ pub struct ProfileFile {
 /// Every profile file of a tree, by path. Files that are not profiles (wired manifests,
 /// operator objects, a user's README) are left out.
 pub fn read_tree(tree: &OutputTree) -> BTreeMap<String, ProfileFile> {
-    tree.files
-        .iter()
+    read_files(tree.files.iter())
+}
+
+/// [`read_tree`] for some of a tree's files.
+pub fn read_files<'a>(
+    files: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+) -> BTreeMap<String, ProfileFile> {
+    files
         .filter_map(|(path, bytes)| read_file(path, bytes).map(|f| (path.clone(), f)))
         .collect()
 }

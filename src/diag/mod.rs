@@ -8,6 +8,8 @@
 //!
 //! Exit codes (DESIGN.md §4): a run with any error-severity diagnostic exits 2, like bad usage.
 
+pub mod fold;
+
 use std::fmt;
 
 use serde::Serialize;
