@@ -62,6 +62,14 @@ fn main() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if corpus.is_dir() {
         println!("corpus: {}", sizes(&corpus));
+        // Issue 22's target: `cinch lint ../shared/corpus` under 0.3 s.
+        let (wall, rss) = best(reps.max(5), &corpus, &["lint", "."], &[0, 1], || {});
+        println!(
+            "corpus lint: {:.3} s, {} MiB peak (best of {})",
+            wall.as_secs_f64(),
+            rss / 1024,
+            reps.max(5)
+        );
     }
     println!("output under {} (best of {reps})", base.display());
     println!(
