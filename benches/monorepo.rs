@@ -19,7 +19,7 @@ mod synth;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -138,8 +138,8 @@ fn child(size: &str) {
         let (code, _, stderr) = run_cinch(&["check", &root_s, "-o", out0.to_str().unwrap()]);
         assert_eq!(code, 0, "check found differences: {stderr}");
     });
-    let files = manifest_files(&root);
-    let (floor, _) = best_of(3, |_| parse_floor(&files));
+    let files = synth::floor::input_files(&root);
+    let (floor, _) = best_of(3, |_| synth::floor::parse_floor(&files));
     let workloads = if workloads == 0 {
         count_workloads(&root_s)
     } else {
@@ -167,50 +167,6 @@ fn count_workloads(root: &str) -> usize {
     let (_, stdout, _) = run_cinch(&["inspect", root]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap_or_default();
     v["workloads"].as_array().map_or(0, Vec::len)
-}
-
-/// The files cinch reads in a directory walk (same names as input discovery).
-fn manifest_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() {
-                if !name.starts_with('.') {
-                    stack.push(p);
-                }
-            } else if cinch::input::kind_from_name(&name).is_some() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Read each file and parse it into the generic value of its format, nothing more.
-fn parse_floor(files: &[PathBuf]) -> usize {
-    let mut docs = 0;
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let name = f.file_name().unwrap().to_string_lossy();
-        if cinch::input::kind_from_name(&name) == Some(cinch::input::SourceKind::Dockerfile) {
-            if let Ok(d) = parse_dockerfile::parse(&text) {
-                docs += d.instructions.len().min(1);
-            }
-            continue;
-        }
-        for doc in serde_norway::Deserializer::from_str(&text) {
-            if let Ok(v) = <serde_norway::Value as serde::Deserialize>::deserialize(doc) {
-                docs += usize::from(!v.is_null());
-            }
-        }
-    }
-    docs
 }
 
 /// VmHWM: the peak resident set size of this process, in KiB.

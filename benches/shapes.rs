@@ -143,11 +143,11 @@ fn measure(base: &Path, shape: &str, n: usize, reps: usize) {
         ),
     ));
 
-    let inputs = input_files(&root);
+    let inputs = synth::floor::input_files(&root);
     let parse = (0..reps)
         .map(|_| {
             timed(|| {
-                std::hint::black_box(parse_floor(&inputs));
+                std::hint::black_box(synth::floor::parse_floor(&inputs));
             })
         })
         .min()
@@ -263,7 +263,7 @@ fn cinch(dir: &Path, args: &[&str], codes: &[i32]) -> (Duration, u64) {
 
 /// One input changed since the commit: the first Deployment's first port.
 fn change_one_input(root: &Path) {
-    let path = input_files(root)
+    let path = synth::floor::input_files(root)
         .into_iter()
         .find(|p| p.extension().is_some_and(|e| e == "yaml") && p.starts_with(root.join("k8s")))
         .expect("a Kubernetes input");
@@ -307,50 +307,6 @@ fn write_floor(dir: &Path, files: &[(String, u64)]) {
     }
 }
 
-/// The files cinch reads in a directory walk (same names as input discovery).
-fn input_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() {
-                if !name.starts_with('.') {
-                    stack.push(p);
-                }
-            } else if cinch::input::kind_from_name(&name).is_some() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// The floor's parse half: each file into the generic value of its format, nothing more.
-fn parse_floor(files: &[PathBuf]) -> usize {
-    let mut docs = 0;
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let name = f.file_name().unwrap().to_string_lossy();
-        if cinch::input::kind_from_name(&name) == Some(cinch::input::SourceKind::Dockerfile) {
-            if let Ok(d) = parse_dockerfile::parse(&text) {
-                docs += d.instructions.len().min(1);
-            }
-            continue;
-        }
-        for doc in serde_norway::Deserializer::from_str(&text) {
-            if let Ok(v) = <serde_norway::Value as serde::Deserialize>::deserialize(doc) {
-                docs += usize::from(!v.is_null());
-            }
-        }
-    }
-    docs
-}
-
 /// Median bytes of a Kubernetes workload document and of a Compose service, under `root`.
 fn sizes(root: &Path) -> String {
     const KINDS: &[&str] = &[
@@ -362,7 +318,7 @@ fn sizes(root: &Path) -> String {
         "Pod",
     ];
     let (mut k8s, mut compose) = (Vec::new(), Vec::new());
-    for f in input_files(root) {
+    for f in synth::floor::input_files(root) {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };

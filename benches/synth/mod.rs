@@ -5,6 +5,7 @@
 //! Dockerfile), and lone multi-stage Dockerfiles. Deterministic for a given seed. This is the
 //! small shape; `realistic` is the larger one of issue 17.
 
+pub mod floor;
 // Used by benches/shapes.rs only; each bench compiles this module on its own.
 #[allow(dead_code)]
 pub mod realistic;
