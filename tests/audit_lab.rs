@@ -50,6 +50,9 @@ fn audit_patch_turns_complain_into_enforce() {
     let cinch = |args: &[&str]| {
         let o = Command::new(env!("CARGO_BIN_EXE_cinch"))
             .args(args)
+            // The scratch directory is inside this checkout (target/lab): without --root
+            // the names would be keyed from the checkout's top, not from here.
+            .args(["--root", "."])
             .current_dir(&work)
             .output()
             .unwrap();
