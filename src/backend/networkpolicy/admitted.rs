@@ -46,7 +46,7 @@ impl Planner<'_> {
                 self.note(o, warn(msg, &a.at));
             }
             let r = Reason {
-                why: a.why.clone(),
+                why: a.why.as_str().into(),
                 at: a.at.clone(),
             };
             for k in ports {

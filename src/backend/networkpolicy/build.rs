@@ -233,7 +233,7 @@ pub fn policy(model: &Model, plan: &Plan, name: String) -> Option<Policy> {
     let compose = w.kind == WorkloadKind::ComposeService;
     let mut rules = Vec::new();
     let ingress: Vec<NetworkPolicyIngressRule> = plan
-        .ingress
+        .ingress_rules()
         .iter()
         .enumerate()
         .map(|(i, (e, set))| {
@@ -245,7 +245,7 @@ pub fn policy(model: &Model, plan: &Plan, name: String) -> Option<Policy> {
         })
         .collect();
     let egress: Vec<NetworkPolicyEgressRule> = plan
-        .egress
+        .egress_rules()
         .iter()
         .enumerate()
         .map(|(i, (e, set))| {

@@ -16,7 +16,7 @@
 //! - Neither end may be unselectable (host networking, no labels) or `network_mode: none`;
 //!   each such case is a note on the policy concerned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::intent::{
     NetworkMode, Peer, PeerTarget, Protocol, ReferenceKind, Workload, WorkloadKind,
@@ -144,7 +144,7 @@ impl Planner<'_> {
                     "an address in the manifest"
                 };
                 let r = Reason {
-                    why: format!("{} reaches {shown} ({how})", s.id),
+                    why: format!("{} reaches {shown} ({how})", s.id).into(),
                     at: p.at.clone(),
                 };
                 self.allow(from, false, Endpoint::Cidr(block), port, r);
@@ -235,25 +235,19 @@ impl Planner<'_> {
             self.note(from, n);
             return;
         }
-        let (ssel, tsel) = match (&self.selectors[from], &self.selectors[to]) {
-            (Ok(a), Ok(b)) => (a.clone(), b.clone()),
-            (Err(why), _) | (_, Err(why)) => {
-                let msg = format!("{} → {}: {why}; the connection is not allowed", s.id, t.id);
-                self.note(from, warn(msg.clone(), &p.at));
-                self.note(to, warn(msg, &p.at));
-                return;
-            }
-        };
+        if let (Err(why), _) | (_, Err(why)) = (&self.selectors[from], &self.selectors[to]) {
+            let msg = format!("{} → {}: {why}; the connection is not allowed", s.id, t.id);
+            self.note(from, warn(msg.clone(), &p.at));
+            self.note(to, warn(msg, &p.at));
+            return;
+        }
         let cross = sw.kind.is_kubernetes() && sw.namespace != tw.namespace;
-        let endpoint = |w: &Workload, labels: BTreeMap<String, String>| Endpoint::Workload {
-            id: w.id.clone(),
-            namespace: cross.then(|| w.namespace.clone()),
-            labels,
+        let (Some(src), Some(dst)) = (self.pods(from, cross), self.pods(to, cross)) else {
+            return;
         };
-        let (src, dst) = (endpoint(sw, ssel), endpoint(tw, tsel));
         // A connection a custom resource declares says which one.
         let by = p.by.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
-        let why = format!("{} connects to {}{by}", s.id, t.id);
+        let why: std::sync::Arc<str> = format!("{} connects to {}{by}", s.id, t.id).into();
         for (proto, n) in ports {
             let key = PortKey::One(proto, n);
             let r = Reason {

@@ -84,7 +84,7 @@ pub fn skip(
     model: &Model,
     i: usize,
     owner: &Result<usize, String>,
-    selector: &Result<BTreeMap<String, String>, String>,
+    selector: Result<&BTreeMap<String, String>, &str>,
 ) -> Option<String> {
     let w = &model.workloads[i];
     match (owner, selector) {

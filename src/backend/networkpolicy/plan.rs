@@ -13,6 +13,7 @@
 //!   note says why.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::diag::{Code, Severity};
 use crate::intent::{Exposure, Model, NetworkMode, Note, Protocol, Provenance, WorkloadKind};
@@ -22,15 +23,19 @@ use super::identity;
 use super::selector::{DnsTarget, PeerSpec};
 use super::undeclared::App;
 
+/// A workload's pod labels, shared: every rule that names the workload holds them, and a
+/// 10,000-workload plan names workloads hundreds of thousands of times (issue 17).
+pub type Labels = Arc<BTreeMap<String, String>>;
+
 /// Who a rule admits (ingress) or reaches (egress).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Endpoint {
     /// The pods of a workload of the inputs, by their labels; `namespace` is set when they
     /// live in another namespace than the policy (then a `namespaceSelector` is added).
     Workload {
-        id: String,
-        namespace: Option<String>,
-        labels: BTreeMap<String, String>,
+        id: Arc<str>,
+        namespace: Option<Arc<str>>,
+        labels: Labels,
     },
     /// Any source: a published port without `--ingress-from`.
     Anywhere,
@@ -44,7 +49,7 @@ pub enum Endpoint {
     /// An address block outside the cluster.
     Cidr(String),
     /// The cluster's DNS servers (`--dns`).
-    Dns(DnsTarget),
+    Dns(Arc<DnsTarget>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,14 +60,25 @@ pub enum PortKey {
 }
 
 /// Why a port is allowed: our own words (`why`) and the place in the manifests (`at`).
+/// Shared text: one connection's words go on both ends and on each of its ports.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reason {
-    pub why: String,
+    pub why: Arc<str>,
     pub at: Provenance,
 }
 
 /// Ports of one endpoint, each with its reasons (sorted, deduplicated).
 pub type PortSet = BTreeMap<PortKey, BTreeSet<Reason>>;
+
+/// One thing a policy allows, as the planner finds it. A plan keeps these in a flat list
+/// and [`Plan::ingress_rules`] shapes them into rules only when the policy is built: the
+/// maps of sets are ten times the size, and 10,000 plans exist at once (issue 17).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Allow {
+    pub endpoint: Endpoint,
+    pub port: PortKey,
+    pub reason: Reason,
+}
 
 /// What one workload's policy must say.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,14 +87,42 @@ pub struct Plan {
     /// Why the workload gets no policy (host networking, a lone Dockerfile, …).
     pub skip: Option<String>,
     /// The pod labels the policy selects.
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     /// `network_mode: none`: deny everything (the fact's provenance).
     pub deny_all: Option<Provenance>,
-    pub ingress: BTreeMap<Endpoint, PortSet>,
-    pub egress: BTreeMap<Endpoint, PortSet>,
+    /// What the policy allows in and out, sorted, without repeats.
+    pub ingress: Vec<Allow>,
+    pub egress: Vec<Allow>,
     /// Findings about this workload's connections (also printed on stderr), and the
     /// resolver's notes on its references (already printed by the resolver).
     pub notes: Vec<Note>,
+}
+
+impl Plan {
+    /// The ingress rules in the policy's shape: by endpoint, then port, each port with its
+    /// reasons, and no rule contained in another ([`absorb`]).
+    pub fn ingress_rules(&self) -> BTreeMap<Endpoint, PortSet> {
+        rules(&self.ingress)
+    }
+
+    /// The egress rules, as [`Plan::ingress_rules`].
+    pub fn egress_rules(&self) -> BTreeMap<Endpoint, PortSet> {
+        rules(&self.egress)
+    }
+}
+
+fn rules(allows: &[Allow]) -> BTreeMap<Endpoint, PortSet> {
+    let mut rules: BTreeMap<Endpoint, PortSet> = BTreeMap::new();
+    for a in allows {
+        rules
+            .entry(a.endpoint.clone())
+            .or_default()
+            .entry(a.port)
+            .or_default()
+            .insert(a.reason.clone());
+    }
+    absorb(&mut rules);
+    rules
 }
 
 pub fn warn(message: String, at: &Provenance) -> Note {
@@ -103,7 +147,9 @@ pub fn info(message: String, at: &Provenance) -> Note {
 pub struct Planner<'m> {
     pub model: &'m Model,
     pub owners: Vec<Result<usize, String>>,
-    pub selectors: Vec<Result<BTreeMap<String, String>, String>>,
+    pub selectors: Vec<Result<Labels, String>>,
+    /// Each workload's id and namespace, shared by the endpoints that name it.
+    ids: Vec<(Arc<str>, Arc<str>)>,
     pub plans: Vec<Plan>,
     /// The workload reaches something by name (so it needs DNS).
     pub by_name: Vec<bool>,
@@ -115,12 +161,28 @@ impl Planner<'_> {
     }
 
     pub fn allow(&mut self, i: usize, ingress: bool, e: Endpoint, port: PortKey, r: Reason) {
-        let set = if ingress {
+        let list = if ingress {
             &mut self.plans[i].ingress
         } else {
             &mut self.plans[i].egress
         };
-        set.entry(e).or_default().entry(port).or_default().insert(r);
+        list.push(Allow {
+            endpoint: e,
+            port,
+            reason: r,
+        });
+    }
+
+    /// The pods of workload `i` as an endpoint (`cross`: named with their namespace), or
+    /// `None` when no selector can stand for them.
+    pub fn pods(&self, i: usize, cross: bool) -> Option<Endpoint> {
+        let labels = self.selectors[i].as_ref().ok()?;
+        let (id, namespace) = &self.ids[i];
+        Some(Endpoint::Workload {
+            id: Arc::clone(id),
+            namespace: cross.then(|| Arc::clone(namespace)),
+            labels: Arc::clone(labels),
+        })
     }
 
     pub fn mode(&self, i: usize) -> &NetworkMode {
@@ -144,12 +206,20 @@ fn publish_reason(via: &Exposure) -> String {
 pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
     let ws = &model.workloads;
     let owners: Vec<_> = (0..ws.len()).map(|i| identity::owner(model, i)).collect();
-    let selectors: Vec<_> = ws.iter().map(|w| identity::selector(w, opts)).collect();
+    let selectors: Vec<_> = ws
+        .iter()
+        .map(|w| identity::selector(w, opts).map(Arc::new))
+        .collect();
     let plans = ws
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let skip = identity::skip(model, i, &owners[i], &selectors[i]);
+            let skip = identity::skip(
+                model,
+                i,
+                &owners[i],
+                selectors[i].as_deref().map_err(String::as_str),
+            );
             let mut notes = w.notes.clone();
             if let Some(why) = &skip
                 && w.kind != WorkloadKind::Dockerfile
@@ -169,16 +239,21 @@ pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
                 selector: selectors[i].clone().unwrap_or_default(),
                 deny_all: (w.network.mode.value == NetworkMode::None)
                     .then(|| w.network.mode.at.clone()),
-                ingress: BTreeMap::new(),
-                egress: BTreeMap::new(),
+                ingress: Vec::new(),
+                egress: Vec::new(),
                 notes,
             }
         })
+        .collect();
+    let ids = ws
+        .iter()
+        .map(|w| (Arc::from(w.id.as_str()), Arc::from(w.namespace.as_str())))
         .collect();
     let mut p = Planner {
         model,
         owners,
         selectors,
+        ids,
         plans,
         by_name: vec![false; ws.len()],
     };
@@ -189,24 +264,34 @@ pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
     }
     // After every declared rule: what is undeclared is what they leave out.
     let apps = p.undeclared(opts.undeclared);
+    let dns: Vec<(Arc<DnsTarget>, Reason)> = opts
+        .dns
+        .iter()
+        .map(|t| {
+            let r = Reason {
+                why: format!("name lookups (DNS: {})", t.name).into(),
+                at: Provenance::baseline("cluster DNS for connections made by name"),
+            };
+            (Arc::new(t.clone()), r)
+        })
+        .collect();
     for (i, plan) in p.plans.iter_mut().enumerate() {
         if p.by_name[i] {
-            for t in &opts.dns {
-                let r = Reason {
-                    why: format!("name lookups (DNS: {})", t.name),
-                    at: Provenance::baseline("cluster DNS for connections made by name"),
-                };
-                let ports = plan.egress.entry(Endpoint::Dns(t.clone())).or_default();
+            for (t, r) in &dns {
                 for proto in [Protocol::Udp, Protocol::Tcp] {
-                    ports
-                        .entry(PortKey::One(proto, t.port))
-                        .or_default()
-                        .insert(r.clone());
+                    plan.egress.push(Allow {
+                        endpoint: Endpoint::Dns(Arc::clone(t)),
+                        port: PortKey::One(proto, t.port),
+                        reason: r.clone(),
+                    });
                 }
             }
         }
-        absorb(&mut plan.ingress);
-        absorb(&mut plan.egress);
+        for list in [&mut plan.ingress, &mut plan.egress] {
+            list.sort();
+            list.dedup();
+            list.shrink_to_fit();
+        }
         plan.notes.sort();
         plan.notes.dedup();
     }
@@ -222,7 +307,9 @@ fn covers(a: &Endpoint, b: &Endpoint) -> bool {
             Endpoint::Cluster,
             Endpoint::Workload { .. } | Endpoint::Namespace(_) | Endpoint::Cluster,
         ) => true,
-        (Endpoint::Namespace(na), Endpoint::Workload { namespace: nb, .. }) => na == nb,
+        (Endpoint::Namespace(na), Endpoint::Workload { namespace: nb, .. }) => {
+            na.as_deref() == nb.as_deref()
+        }
         (Endpoint::Namespace(na), Endpoint::Namespace(nb)) => na == nb,
         (
             Endpoint::Workload {
@@ -304,7 +391,7 @@ fn published(p: &mut Planner<'_>, i: usize, opts: &Options) {
                 continue;
             }
             let r = Reason {
-                why: publish_reason(&publish.via),
+                why: publish_reason(&publish.via).into(),
                 at: publish.at.clone(),
             };
             let key = PortKey::One(l.protocol, l.port);
@@ -327,10 +414,12 @@ mod tests {
         Endpoint::Workload {
             id: id.into(),
             namespace: None,
-            labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            labels: Arc::new(
+                labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
         }
     }
 
@@ -363,7 +452,7 @@ mod tests {
             .iter()
             .map(|(e, ports)| {
                 let name = match e {
-                    Endpoint::Workload { id, .. } => id.clone(),
+                    Endpoint::Workload { id, .. } => id.to_string(),
                     _ => "anywhere".into(),
                 };
                 let list = ports

@@ -294,9 +294,10 @@ impl Planner<'_> {
 
     /// Whether some ingress rule of `t`'s policy allows (protocol, port) at all.
     fn declared(&self, t: usize, protocol: Protocol, port: u16) -> bool {
-        self.plans[t].ingress.values().any(|ports| {
-            ports.contains_key(&PortKey::One(protocol, port)) || ports.contains_key(&PortKey::All)
-        })
+        self.plans[t]
+            .ingress
+            .iter()
+            .any(|a| a.port == PortKey::One(protocol, port) || a.port == PortKey::All)
     }
 
     /// Whether the pods of workload `u` match endpoint `e` of a rule on `t`'s policy.
@@ -318,7 +319,7 @@ impl Planner<'_> {
             } => {
                 let ns_ok = match namespace {
                     None => same,
-                    Some(ns) => uw.kind.is_kubernetes() && &uw.namespace == ns,
+                    Some(ns) => uw.kind.is_kubernetes() && *uw.namespace == **ns,
                 };
                 ns_ok && within(l)
             }
@@ -341,9 +342,9 @@ impl Planner<'_> {
         if self.plans[t].skip.is_some() {
             return true;
         }
-        self.plans[t].ingress.iter().any(|(e, ports)| {
-            (ports.contains_key(&PortKey::One(protocol, port)) || ports.contains_key(&PortKey::All))
-                && self.endpoint_selects(t, e, u)
+        self.plans[t].ingress.iter().any(|a| {
+            (a.port == PortKey::One(protocol, port) || a.port == PortKey::All)
+                && self.endpoint_selects(t, &a.endpoint, u)
         })
     }
 
@@ -378,7 +379,7 @@ impl Planner<'_> {
                 format!("{PREFIX}no workload names Service {}", b.service)
             };
             let r = Reason {
-                why,
+                why: why.into(),
                 at: b.at.clone(),
             };
             let key = PortKey::One(b.protocol, b.port);
@@ -435,14 +436,9 @@ impl Planner<'_> {
                     continue;
                 }
                 let tw = &model.workloads[b.workload];
-                let Ok(labels) = self.selectors[b.workload].clone() else {
-                    continue;
-                };
                 let cross = tw.kind.is_kubernetes() && tw.namespace != w.namespace;
-                let e = Endpoint::Workload {
-                    id: tw.id.clone(),
-                    namespace: cross.then(|| tw.namespace.clone()),
-                    labels,
+                let Some(e) = self.pods(b.workload, cross) else {
+                    continue;
                 };
                 let svc = if tw.kind == WorkloadKind::ComposeService {
                     format!("service {}", b.service)
@@ -455,7 +451,8 @@ impl Planner<'_> {
                     why: format!(
                         "{PREFIX}{} declares no connection; it may reach {svc}",
                         w.id
-                    ),
+                    )
+                    .into(),
                     at: b.at.clone(),
                 };
                 self.allow(u, false, e, PortKey::One(b.protocol, b.port), r);
@@ -496,14 +493,7 @@ impl Planner<'_> {
         }
         sharing
             .into_iter()
-            .filter_map(|i| {
-                let labels = self.selectors[i].clone().ok()?;
-                Some(Endpoint::Workload {
-                    id: model.workloads[i].id.clone(),
-                    namespace: None,
-                    labels,
-                })
-            })
+            .filter_map(|i| self.pods(i, false))
             .collect()
     }
 }
