@@ -17,6 +17,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::limits::{MAX_DIR_DEPTH, MAX_FILE_BYTES, MAX_INPUT_FILES};
 
 pub mod root;
+mod tooling;
 
 /// What a file holds, as far as its name (or, for stdin, its first line) tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -261,6 +262,7 @@ pub fn discover_in(
     diags: &mut Diagnostics,
 ) -> Vec<SourceFile> {
     let mut found: Vec<(PathBuf, String, String, Option<SourceKind>)> = Vec::new();
+    let mut patches: Vec<tooling::Patches> = Vec::new();
     let mut out = Vec::new();
     for arg in inputs {
         if arg == "-" {
@@ -296,7 +298,7 @@ pub fn discover_in(
         };
         let display = display_of_arg(arg, display_root);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, &display, 0, &mut found, diags),
+            Ok(m) if m.is_dir() => walk(&path, &display, 0, &mut found, &mut patches, diags),
             Ok(_) => {
                 let name = path
                     .file_name()
@@ -325,6 +327,7 @@ pub fn discover_in(
             return out;
         }
     }
+    tooling::drop_patches(&mut found, &patches, diags);
     // Canonicalizing (a syscall per path component), reading and checking the text are most
     // of discovery's time on a large tree, and each file is independent: in parallel, results
     // in the sorted order. The same file reached twice (a directory and a file in it) is kept
@@ -381,11 +384,15 @@ const SKIP_DIRS: &[&str] = &[
     ".venv",
 ];
 
+/// Every input file under `dir`, in name order, into `found`; the patch files of each
+/// kustomization met into `patches` (dropped from `found` after the walk, as a patch may
+/// sit anywhere); a Helm chart is not entered (`tooling`).
 fn walk(
     dir: &Path,
     display: &str,
     depth: usize,
     found: &mut Vec<(PathBuf, String, String, Option<SourceKind>)>,
+    patches: &mut Vec<tooling::Patches>,
     diags: &mut Diagnostics,
 ) {
     if depth > MAX_DIR_DEPTH {
@@ -397,6 +404,11 @@ fn walk(
         ));
         return;
     }
+    if tooling::is_helm_chart(dir) {
+        diags.push(tooling::helm_note(display));
+        return;
+    }
+    patches.extend(tooling::kustomize_patches(dir, display));
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -435,7 +447,14 @@ fn walk(
             if entry.path().join(crate::output::MANIFEST).is_file() {
                 continue;
             }
-            walk(&entry.path(), &child_display, depth + 1, found, diags);
+            walk(
+                &entry.path(),
+                &child_display,
+                depth + 1,
+                found,
+                patches,
+                diags,
+            );
         } else if let Some(kind) = kind_from_name(&name) {
             // What a symlink points at decides, as for a file itself.
             let linked = meta.file_type().is_symlink();
