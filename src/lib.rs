@@ -210,6 +210,16 @@ pub fn load_model_in(
         .ok()
         .map(|cwd| input::root::display_root(args.root.as_deref(), &cwd));
     let sources = input::discover_in(root, shown_from.as_deref(), &inputs, stdin, diags);
+    // Compose `${VAR}` values come from the repository (`.env`, `env_file`) and the command
+    // line (`--env-file`, `--env`), and from the shell only with --inherit-env: the same
+    // repository gives the same profiles on a laptop and in CI (issue 21, point 3).
+    let mut env: BTreeMap<String, String> = if args.inherit_env {
+        env.clone()
+    } else {
+        BTreeMap::new()
+    };
+    env.extend(args.env.iter().cloned());
+    let env = &env;
     let opts = frontend::Options {
         namespace: args.namespace.clone(),
         target: args.target.clone(),

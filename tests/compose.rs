@@ -94,12 +94,12 @@ fn malformed_compose_files_fail_with_file_and_line() {
         (
             "required-variable.yaml",
             5,
-            "services.db.environment.PASSWORD: required variable DB_PASSWORD is missing a value: set DB_PASSWORD in .env (set DB_PASSWORD or pass --env-file)",
+            "services.db.environment.PASSWORD: required variable DB_PASSWORD is missing a value: set DB_PASSWORD in .env (set DB_PASSWORD in .env, or pass --env-file, --env DB_PASSWORD=VALUE or --inherit-env)",
         ),
         (
             "unset-variable.yaml",
             7,
-            "services.web.ports[0]: `8080:${PORT}` uses PORT, which is not set (it becomes `8080:`): `` is not a port or port range; set PORT or pass --env-file",
+            "services.web.ports[0]: `8080:${PORT}` uses PORT, which is not set (it becomes `8080:`): `` is not a port or port range; set PORT in .env, or pass --env-file, --env PORT=VALUE or --inherit-env",
         ),
         ("services-list.yaml", 2, "wrong-type"),
         // compose-go's casts, durations and sizes (src/frontend/compose/coerce.rs).
@@ -191,11 +191,43 @@ fn env_files_have_docker_composes_precedence() {
     let env = [("WEB_PORT", "9999"), ("NGINX_TAG", "1.28")];
     assert_eq!(
         read(&cinch_with_env(
-            &["inspect", dir, "--env-file", base, "--env-file", prod],
+            &[
+                "inspect",
+                dir,
+                "--env-file",
+                base,
+                "--env-file",
+                prod,
+                "--inherit-env"
+            ],
             &env
         )),
         want("nginx:1.28", 9999, "prod-1.28", 9090),
-        "the environment wins over the files (and their values use it)"
+        "with --inherit-env the environment wins over the files (and their values use it)"
+    );
+    assert_eq!(
+        read(&cinch_with_env(
+            &["inspect", dir, "--env-file", base, "--env-file", prod],
+            &env
+        )),
+        want("nginx:1.27", 8443, "prod-1.27", 9090),
+        "without it the shell's environment is not read (issue 21, point 3)"
+    );
+    assert_eq!(
+        read(&cinch(&[
+            "inspect",
+            dir,
+            "--env-file",
+            base,
+            "--env-file",
+            prod,
+            "--env",
+            "WEB_PORT=9999",
+            "--env",
+            "NGINX_TAG=1.28"
+        ])),
+        want("nginx:1.28", 9999, "prod-1.28", 9090),
+        "--env sets a variable as the environment would"
     );
     // A value the files do not set is unset: .env is not read, even for a variable
     // only it sets (here API_PORT empties an `expose` entry: an error that names it).
@@ -335,7 +367,7 @@ fn strings_are_cast_as_compose_go_casts_them() {
     assert_eq!(unset.code, 2);
     assert!(
         unset.stderr.contains(
-            "<stdin>:4:16: error[interpolation]: services.web.read_only: `${RO}` uses RO, which is not set (it becomes ``): `` is not a boolean (true or false); docker compose fails to cast it too; set RO or pass --env-file"
+            "<stdin>:4:16: error[interpolation]: services.web.read_only: `${RO}` uses RO, which is not set (it becomes ``): `` is not a boolean (true or false); docker compose fails to cast it too; set RO in .env, or pass --env-file, --env RO=VALUE or --inherit-env"
         ),
         "{}",
         unset.stderr
@@ -556,7 +588,9 @@ fn include_conflicts_are_errors_and_diamonds_are_not() {
     assert_eq!(ids, ["p/a", "p/b", "p/db", "p/web"]);
 
     write("b.yaml", "services:\n  web:\n    image: httpd:2.4\n");
-    let run = cinch(&["inspect", dir]);
+    // Named from the scratch directory: without --root, from the checkout's git top, which
+    // in a clone under /tmp makes them `../../.tmpX/…` (CI's layout).
+    let run = cinch(&["inspect", dir, "--root", dir]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let stderr = run.stderr.replace(&format!("{dir}/"), "");
     let first = stderr.lines().next().unwrap_or_default();
@@ -659,4 +693,69 @@ fn unknown_volume_options_are_skipped_as_compose_go_skips_them() {
     assert!(read_only("/etc/traps"));
     assert!(read_only("/var/state"), "`rw,ro`: the last wins");
     assert!(!read_only("/var/cache"), "`ro,rw`: the last wins");
+}
+
+/// The same repository gives the same profiles whoever runs cinch (issue 21, point 3): the
+/// shell's `PWD`, `HOME` and an exported variable are not read without --inherit-env; the
+/// real binary runs twice from different directories with different environments.
+#[test]
+fn profiles_do_not_depend_on_the_runners_shell() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let input = root.join("testdata/compose/shell-env");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    for (n, (cwd, home, mode)) in [
+        (root.to_path_buf(), "/home/alice", "prod"),
+        (tmp.path().to_path_buf(), "/root", "staging"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("out{n}"));
+        let run = common::cinch_bin(
+            &cwd,
+            &[
+                "generate",
+                input.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--root",
+                root.to_str().unwrap(),
+            ],
+            &[
+                ("PWD", cwd.to_str().unwrap()),
+                ("HOME", home),
+                ("CINCH_TEST_MODE", mode),
+                ("DATA_PATH_HOST", "/gitlab/runner"),
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("variable PWD is not set") && run.stderr.contains("--inherit-env"),
+            "{}",
+            run.stderr
+        );
+        let files: Vec<(String, Vec<u8>)> = common::files_under(&out)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p.strip_prefix(&out).unwrap().display().to_string(), bytes)
+            })
+            .collect();
+        trees.push(files);
+    }
+    assert!(!trees[0].is_empty());
+    assert_eq!(trees[0], trees[1]);
+    // With --inherit-env the shell's values are read, as docker compose reads them.
+    let run = common::cinch_bin(
+        root,
+        &["inspect", input.to_str().unwrap(), "--inherit-env"],
+        &[("CINCH_TEST_MODE", "prod"), ("HOME", "/home/alice")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("/home/alice/.cache") && run.stdout.contains("\"prod\""),
+        "{}",
+        run.stdout
+    );
 }

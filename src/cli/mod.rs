@@ -121,6 +121,15 @@ pub struct InputArgs {
     /// the environment wins over every file).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Compose: set `${VAR}` to VALUE (repeatable; wins over `.env` and `--env-file`, as
+    /// the shell's environment does for `docker compose`).
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub env: Vec<(String, String)>,
+    /// Compose: read `${VAR}` values from this shell's environment too, as `docker compose`
+    /// does. Off by default, so the profiles do not depend on who runs cinch (`${PWD}`,
+    /// `${HOME}`, a variable exported on one laptop).
+    #[arg(long)]
+    pub inherit_env: bool,
     /// The directory the file names written into profiles are relative to (default: the
     /// top of the git work tree around the working directory, else the working directory),
     /// so the output is the same bytes wherever cinch runs.

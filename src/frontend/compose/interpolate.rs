@@ -246,7 +246,7 @@ impl Vars {
                         format!(": {arg}")
                     };
                     return Err(format!(
-                        "required variable {name} is missing a value{reason} (set {name} or pass --env-file)"
+                        "required variable {name} is missing a value{reason} (set {name} in .env, or pass --env-file, --env {name}=VALUE or --inherit-env)"
                     ));
                 }
                 self.unset = saved_unset;

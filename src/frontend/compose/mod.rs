@@ -106,8 +106,9 @@ impl Ctx<'_> {
                 let value = node
                     .as_str()
                     .map_or_else(String::new, |v| format!(" (it becomes `{v}`)"));
+                let first = u.names.first().map_or("VAR", String::as_str);
                 let message = format!(
-                    "{field}: `{}` uses {names}, which {verb} not set{value}: {msg}; set {names} or pass --env-file",
+                    "{field}: `{}` uses {names}, which {verb} not set{value}: {msg}; set {names} in .env, or pass --env-file, --env {first}=VALUE or --inherit-env",
                     u.raw
                 );
                 self.unset_named.extend(u.names);
@@ -554,7 +555,7 @@ fn report_unset(vars: &Vars, ctx: &mut Ctx<'_>) {
             &file,
             mark.line,
             format!(
-                "variable {name} is not set; it becomes an empty string (as in docker compose); set {name} or pass --env-file if that is not meant"
+                "variable {name} is not set; it becomes an empty string (as in docker compose); set {name} in .env, or pass --env-file, --env {name}=VALUE or --inherit-env (the shell's environment), if that is not meant"
             ),
         ));
     }
