@@ -449,6 +449,14 @@ fn run(o: Options) -> Result<(), String> {
     let mut envp_p: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_p.push(std::ptr::null());
 
+    // The program starts with the default action for the signals a shell may have left
+    // ignored: a background `&` in a non-interactive shell ignores SIGINT and SIGQUIT, and
+    // ignored dispositions survive execve. The tests stop servers with SIGINT (python's
+    // http.server then exits cleanly); a run started that way must not hang them. Before
+    // the filter, so the reset does not depend on the profile.
+    for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
     if o.no_new_privs {
         check(
             unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) },
