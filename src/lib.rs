@@ -308,19 +308,21 @@ fn lower_all(
         .into_par_iter()
         .map(|(i, src)| {
             let mut d = Diagnostics::new();
-            let f = frontend::lower(&src, &[], opts, &mut d);
+            let mut f = frontend::lower(&src, &[], opts, &mut d);
+            f.scope = src.scope.clone();
             (i, f, d)
         })
         .collect();
     results.par_extend(kept.par_iter().map(|(&i, src)| {
         let mut d = Diagnostics::new();
-        let f = if let Some(base) = merged_into.get(&i) {
+        let mut f = if let Some(base) = merged_into.get(&i) {
             frontend::keep_merged(src, &kept[base], opts)
         } else {
             let overrides: Vec<&input::SourceFile> =
                 pairs.get(&i).map(|o| &kept[o]).into_iter().collect();
             frontend::lower(src, &overrides, opts, &mut d)
         };
+        f.scope = src.scope.clone();
         (i, f, d)
     }));
     results.sort_by_key(|(i, ..)| *i);

@@ -17,6 +17,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::limits::{MAX_DIR_DEPTH, MAX_FILE_BYTES, MAX_INPUT_FILES};
 
 pub mod root;
+mod scope;
 mod tooling;
 
 /// What a file holds, as far as its name (or, for stdin, its first line) tells.
@@ -44,6 +45,8 @@ pub struct SourceFile {
     pub dir_display: String,
     pub text: String,
     pub kind: SourceKind,
+    /// The app scope the file belongs to, shown like `dir_display` (see [`scope`]).
+    pub scope: Arc<str>,
 }
 
 impl SourceFile {
@@ -57,6 +60,7 @@ impl SourceFile {
             dir_display: String::new(),
             text: text.into(),
             kind,
+            scope: Arc::from(""),
         }
     }
 
@@ -284,6 +288,7 @@ pub fn discover_in(
                     // directory and named from the root, like any input's.
                     if let Ok(cwd) = std::env::current_dir() {
                         src.dir_display = display_of_arg(".", display_root);
+                        src.scope = Arc::from(src.dir_display.as_str());
                         src.dir = cwd;
                     }
                     out.push(src);
@@ -352,6 +357,7 @@ pub fn discover_in(
                 display: Arc::from(display.as_str()),
                 path: Some(path),
                 canonical: Some(key),
+                scope: Arc::from(""),
                 dir,
                 dir_display,
                 text,
@@ -359,11 +365,13 @@ pub fn discover_in(
             })
         })
         .collect();
+    let mut scopes = scope::Scopes::default();
     let mut seen = std::collections::BTreeSet::new();
     for r in read {
         match r {
-            Ok(src) => {
+            Ok(mut src) => {
                 if seen.insert(src.canonical.clone()) {
+                    src.scope = scopes.of(&src);
                     out.push(src);
                 }
             }

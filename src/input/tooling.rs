@@ -38,6 +38,11 @@ pub fn helm_note(display: &str) -> Diagnostic {
 /// The names kustomize looks for in a directory, in its order.
 const KUSTOMIZATION: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// A directory holding a kustomization.
+pub fn is_kustomization(dir: &Path) -> bool {
+    KUSTOMIZATION.iter().any(|n| dir.join(n).is_file())
+}
+
 /// The patch files one kustomization lists.
 pub struct Patches {
     /// The kustomization file, as shown.

@@ -3,6 +3,7 @@
 //! and ConfigMaps (values that may hold service addresses).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -13,6 +14,9 @@ use super::provenance::{Fact, Provenance};
 pub struct Service {
     /// `<namespace>/<name>`.
     pub id: String,
+    /// The app scope of its source (`input::SourceFile::scope`).
+    #[serde(skip)]
+    pub scope: Arc<str>,
     pub namespace: String,
     pub name: String,
     /// `ClusterIP`, `NodePort`, `LoadBalancer`, `ExternalName`.
@@ -82,6 +86,9 @@ pub enum TargetPort {
 pub struct Route {
     /// `Ingress <namespace>/<name>`, `HTTPRoute <namespace>/<name>`.
     pub route: String,
+    /// The app scope of its source (`input::SourceFile::scope`).
+    #[serde(skip)]
+    pub scope: Arc<str>,
     pub namespace: String,
     pub service: String,
     pub port: RoutePort,
@@ -100,6 +107,9 @@ pub enum RoutePort {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigMap {
     pub id: String,
+    /// The app scope of its source (`input::SourceFile::scope`).
+    #[serde(skip)]
+    pub scope: Arc<str>,
     pub namespace: String,
     pub name: String,
     pub data: BTreeMap<String, Fact<String>>,

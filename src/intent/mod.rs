@@ -85,6 +85,9 @@ impl Model {
 /// What one frontend produced from one source, before linking.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Fragment {
+    /// The app scope of the source it came from (`input::SourceFile::scope`); the resolver
+    /// stamps it on what the fragment defines.
+    pub scope: std::sync::Arc<str>,
     pub workloads: Vec<Workload>,
     pub services: Vec<Service>,
     pub routes: Vec<Route>,

@@ -2,6 +2,7 @@
 //! with the network intent that connects it to the others.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -12,8 +13,12 @@ use super::provenance::{Fact, Provenance};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workload {
     /// `<namespace>/<name>` (Kubernetes), `<project>/<service>` (Compose), the Dockerfile's
-    /// directory (lone Dockerfile). Unique in a model.
+    /// directory (lone Dockerfile). Unique in a model: where two app scopes define the same
+    /// id, each is qualified as `<scope>:<id>` (`resolve::scope`).
     pub id: String,
+    /// The app scope of the source that defines it (`input::SourceFile::scope`).
+    #[serde(skip)]
+    pub scope: Arc<str>,
     pub kind: WorkloadKind,
     pub name: String,
     /// Kubernetes namespace or Compose project.
@@ -252,6 +257,7 @@ impl Workload {
         };
         Workload {
             id,
+            scope: Arc::default(),
             kind,
             name,
             namespace,

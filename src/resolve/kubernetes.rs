@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::scope::Scoped;
 use crate::diag::{Code, Diagnostics, Severity};
 use crate::frontend::kubernetes::{expand, hosts};
 use crate::frontend::reference::{self, scheme_port};
@@ -27,8 +28,9 @@ pub fn resolve(model: &mut Model, diags: &mut Diagnostics) {
     publish(model, diags);
 }
 
-/// The same Service or ConfigMap in two inputs (a file given twice under different names,
-/// or two apps that collide): the first, by file name, is kept and the other reported.
+/// The same Service or ConfigMap twice in one app scope (a file given twice under different
+/// names, a bundle beside its parts): the first, by file name, is kept and the other
+/// reported.
 fn dedupe(model: &mut Model, diags: &mut Diagnostics) {
     let mut again = |what: &str, id: &str, at: &Provenance, first: &Provenance| {
         diags.push(at.diagnostic(
@@ -37,10 +39,14 @@ fn dedupe(model: &mut Model, diags: &mut Diagnostics) {
             format!("{what} {id} is defined again (first at {first}); this definition is ignored"),
         ));
     };
+    // Sorted by (id, scope): a duplicate within one scope follows its first. The same id in
+    // two scopes is two apps' (`super::scope`).
     let mut services: Vec<Service> = Vec::with_capacity(model.services.len());
     for s in std::mem::take(&mut model.services) {
         match services.last() {
-            Some(first) if first.id == s.id => again("Service", &s.id, &s.at, &first.at),
+            Some(first) if (&first.id, &first.scope) == (&s.id, &s.scope) => {
+                again("Service", &s.id, &s.at, &first.at)
+            }
             _ => services.push(s),
         }
     }
@@ -48,7 +54,9 @@ fn dedupe(model: &mut Model, diags: &mut Diagnostics) {
     let mut maps: Vec<ConfigMap> = Vec::with_capacity(model.config_maps.len());
     for c in std::mem::take(&mut model.config_maps) {
         match maps.last() {
-            Some(first) if first.id == c.id => again("ConfigMap", &c.id, &c.at, &first.at),
+            Some(first) if (&first.id, &first.scope) == (&c.id, &c.scope) => {
+                again("ConfigMap", &c.id, &c.at, &first.at)
+            }
             _ => maps.push(c),
         }
     }
@@ -69,11 +77,12 @@ fn note(severity: Severity, message: String, at: &Provenance) -> Note {
 /// ConfigMap values into `env` (`configMapKeyRef`, `envFrom`), and references found in them
 /// and in ConfigMaps mounted as volumes. What cannot be known is noted once per ConfigMap.
 fn config_maps(model: &mut Model) {
-    let by_id: BTreeMap<&str, &ConfigMap> = model
-        .config_maps
-        .iter()
-        .map(|c| (c.id.as_str(), c))
-        .collect();
+    let by_id = Scoped::new(
+        model
+            .config_maps
+            .iter()
+            .map(|c| (c.id.as_str(), c.scope.clone(), c)),
+    );
     for w in model
         .workloads
         .iter_mut()
@@ -84,7 +93,8 @@ fn config_maps(model: &mut Model) {
         let mut missing_keys: BTreeMap<String, (Provenance, Vec<String>)> = BTreeMap::new();
         let mut refs = Vec::new();
         let ns = w.namespace.clone();
-        let lookup = |name: &str| by_id.get(format!("{ns}/{name}").as_str()).copied();
+        let scope = w.scope.clone();
+        let lookup = |name: &str| by_id.get(&scope, format!("{ns}/{name}").as_str()).copied();
         for c in &mut w.containers {
             for fact in c.env.values_mut() {
                 let EnvValue::ConfigMap {
@@ -310,15 +320,27 @@ fn select(model: &mut Model) {
             Some((k, v)) => by_label.get(&(ns, k.as_str(), v.as_str())),
             None => by_namespace.get(ns),
         };
-        for &wi in candidates.into_iter().flatten() {
-            let w = &model.workloads[wi];
-            if s.selector
-                .iter()
-                .all(|(k, v)| w.labels.get(k) == Some(v) || controller_label(w, k, v))
-            {
-                matches.push((si, wi));
-            }
-        }
+        let selected: Vec<usize> = candidates
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&wi| {
+                let w = &model.workloads[wi];
+                s.selector
+                    .iter()
+                    .all(|(k, v)| w.labels.get(k) == Some(v) || controller_label(w, k, v))
+            })
+            .collect();
+        // The pods of the Service's own app when it has any; else any app's (`super::scope`).
+        let own = selected
+            .iter()
+            .any(|&wi| model.workloads[wi].scope == s.scope);
+        matches.extend(
+            selected
+                .into_iter()
+                .filter(|&wi| !own || model.workloads[wi].scope == s.scope)
+                .map(|wi| (si, wi)),
+        );
     }
     for (si, wi) in matches {
         let s = &mut model.services[si];
@@ -423,11 +445,12 @@ fn service_ports<'s>(s: &'s Service, r: &Reference) -> Result<Vec<&'s ServicePor
 
 fn peers(model: &mut Model) {
     // (name, namespace), as `service_candidates` gives them.
-    let services: BTreeMap<(String, String), &Service> = model
-        .services
-        .iter()
-        .map(|s| ((s.name.clone(), s.namespace.clone()), s))
-        .collect();
+    let services = Scoped::new(
+        model
+            .services
+            .iter()
+            .map(|s| ((s.name.clone(), s.namespace.clone()), s.scope.clone(), s)),
+    );
     let namespaces: BTreeSet<&str> = model
         .workloads
         .iter()
@@ -447,7 +470,7 @@ fn peers(model: &mut Model) {
         for r in &w.network.references {
             let service = service_candidates(&r.host, &w.namespace)
                 .into_iter()
-                .find_map(|k| services.get(&k).copied());
+                .find_map(|k| services.get(&w.scope, &k).copied());
             let port = r.port.or_else(|| r.scheme.as_deref().and_then(scheme_port));
             match service {
                 Some(s) if s.service_type == "ExternalName" => peers.push(Peer {
@@ -544,13 +567,15 @@ fn publish(model: &mut Model, diags: &mut Diagnostics) {
             }
         }
     }
-    let by_name: BTreeMap<(&str, &str), &Service> = model
-        .services
-        .iter()
-        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
-        .collect();
+    let by_name = Scoped::new(
+        model
+            .services
+            .iter()
+            .map(|s| ((s.namespace.as_str(), s.name.as_str()), s.scope.clone(), s)),
+    );
     for route in &model.routes {
-        let Some(s) = by_name.get(&(route.namespace.as_str(), route.service.as_str())) else {
+        let key = (route.namespace.as_str(), route.service.as_str());
+        let Some(s) = by_name.get(&route.scope, &key) else {
             diags.push(route.at.diagnostic(
                 Severity::Note,
                 Code::Unresolved,

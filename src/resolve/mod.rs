@@ -15,10 +15,9 @@
 mod grants;
 mod kubernetes;
 mod ports;
+pub mod scope;
 
 pub mod image;
-
-use std::collections::BTreeMap;
 
 use crate::diag::{Code, Diagnostics, Severity};
 use crate::frontend::reference::scheme_port;
@@ -28,7 +27,8 @@ use crate::intent::{
 };
 
 /// Link the fragments of all sources into one model.
-pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
+pub fn resolve(mut fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
+    scope::qualify(&mut fragments);
     let mut all = Fragment::default();
     for f in fragments {
         all.extend(f);
@@ -49,9 +49,12 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
         .workloads
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
     dedupe_ids(&mut model, diags);
-    model
-        .services
-        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    // By scope within an id, so that a duplicate within one scope is next to its first.
+    model.services.sort_by(|a, b| {
+        (&a.id, &a.scope)
+            .cmp(&(&b.id, &b.scope))
+            .then_with(|| a.at.cmp(&b.at))
+    });
     model.routes.sort_by(|a, b| {
         (&a.route, &a.namespace, &a.service, &a.at).cmp(&(
             &b.route,
@@ -60,9 +63,11 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
             &b.at,
         ))
     });
-    model
-        .config_maps
-        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.at.cmp(&b.at)));
+    model.config_maps.sort_by(|a, b| {
+        (&a.id, &a.scope)
+            .cmp(&(&b.id, &b.scope))
+            .then_with(|| a.at.cmp(&b.at))
+    });
     explicit_references(&mut model);
     resolve_compose(&mut model);
     kubernetes::resolve(&mut model, diags);
@@ -92,8 +97,9 @@ pub fn resolve(fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
     model
 }
 
-/// Two definitions of one workload id (the same service in two Compose files of one
-/// project): the first (by file name) is kept, the other reported.
+/// Two definitions of one workload id in one app scope (the same service in two Compose
+/// files of one project; ids two scopes share were qualified apart by `scope::qualify`):
+/// the first (by file name) is kept, the other reported.
 fn dedupe_ids(model: &mut Model, diags: &mut Diagnostics) {
     // Workloads are sorted by id: each run of equal ids is one group. A Compose file named as
     // `docker compose` reads by default (`docker-compose.yml`) is the project's own definition
@@ -149,31 +155,38 @@ fn is_ip(host: &str) -> bool {
 }
 
 fn resolve_compose(model: &mut Model) {
-    // (project, name or alias) → workload index.
-    let mut names: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for (i, w) in model.workloads.iter().enumerate() {
-        if w.kind != WorkloadKind::ComposeService {
-            continue;
-        }
-        names.insert((w.namespace.clone(), w.name.clone()), i);
-        for aliases in w.network.networks.values() {
-            for a in &aliases.value {
-                names.entry((w.namespace.clone(), a.clone())).or_insert(i);
-            }
-        }
-    }
+    // (project, name or alias) → workload index, in the asker's scope first. Service names
+    // come before aliases, so a name wins over another service's alias.
+    let services = || {
+        model
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.kind == WorkloadKind::ComposeService)
+    };
+    let own = services().map(|(i, w)| ((w.namespace.clone(), w.name.clone()), w.scope.clone(), i));
+    let aliases = services().flat_map(|(i, w)| {
+        w.network.networks.values().flat_map(move |aliases| {
+            aliases
+                .value
+                .iter()
+                .map(move |a| ((w.namespace.clone(), a.clone()), w.scope.clone(), i))
+        })
+    });
+    let names = scope::Scoped::new(own.chain(aliases));
     let mut inferred: Vec<(usize, Listen)> = Vec::new();
     for i in 0..model.workloads.len() {
         if model.workloads[i].kind != WorkloadKind::ComposeService {
             continue;
         }
         let project = model.workloads[i].namespace.clone();
+        let scope = model.workloads[i].scope.clone();
         let refs = model.workloads[i].network.references.clone();
         let mut peers = Vec::new();
         let mut notes = Vec::new();
         for r in &refs {
             let port = r.port.or_else(|| r.scheme.as_deref().and_then(scheme_port));
-            match names.get(&(project.clone(), r.host.clone())) {
+            match names.get(&scope, &(project.clone(), r.host.clone())) {
                 Some(&t) if t == i => {}
                 Some(&t) => {
                     let target = &model.workloads[t];

@@ -15,6 +15,7 @@ use crate::intent::{
     Provenance, Workload,
 };
 use crate::output::{Naming, OutputTree};
+use crate::resolve::scope::local_id;
 
 /// What to show.
 #[derive(Clone, Debug, Default)]
@@ -24,13 +25,23 @@ pub struct Query<'a> {
     pub backend: Option<Backend>,
 }
 
-/// Find the workload a user means: its id (`shop/api`), or its name when only one workload
-/// has it (`api`), or a profile file stem (`shop.api.api`).
+/// Find the workload a user means: its id (`shop/api`, or `apps/a:shop/api` where two app
+/// scopes define `shop/api`), its id without the scope when only one workload has it, or its
+/// name when only one workload has it (`api`), or a profile file stem (`shop.api.api`).
 pub fn find<'m>(model: &'m Model, naming: &Naming, name: &str) -> Result<&'m Workload, String> {
     if let Some(w) = model.workload(name) {
         return Ok(w);
     }
-    let by_name: Vec<&Workload> = model.workloads.iter().filter(|w| w.name == name).collect();
+    let by_local: Vec<&Workload> = model
+        .workloads
+        .iter()
+        .filter(|w| local_id(&w.scope, &w.id) == name)
+        .collect();
+    let by_name: Vec<&Workload> = match by_local.as_slice() {
+        [w] => return Ok(w),
+        [] => model.workloads.iter().filter(|w| w.name == name).collect(),
+        _ => by_local,
+    };
     if let [w] = by_name.as_slice() {
         return Ok(w);
     }

@@ -63,6 +63,7 @@ pub(crate) fn service(ctx: &mut Ctx<'_>, s: &Service, root: &Loc<'_>) -> Option<
     }
     Some(intent::Service {
         id: format!("{namespace}/{name}"),
+        scope: Default::default(),
         namespace,
         name,
         service_type,
@@ -180,6 +181,7 @@ pub(crate) fn config_map(
         .collect();
     Some(intent::ConfigMap {
         id: format!("{namespace}/{name}"),
+        scope: Default::default(),
         namespace,
         name,
         data,
@@ -226,6 +228,7 @@ pub(crate) fn ingress(ctx: &mut Ctx<'_>, i: &Ingress, root: &Loc<'_>) -> Vec<Rou
             None => RoutePort::Unspecified,
         };
         out.push(Route {
+            scope: Default::default(),
             route: route.clone(),
             namespace: namespace.clone(),
             service: svc.name.clone(),
@@ -312,6 +315,7 @@ pub(crate) fn gateway_route(ctx: &mut Ctx<'_>, kind: &str, root: &Loc<'_>) -> Ve
                 },
             };
             out.push(Route {
+                scope: Default::default(),
                 route: route.clone(),
                 namespace: text(backend.get("namespace")).unwrap_or_else(|| namespace.clone()),
                 service,
