@@ -108,7 +108,8 @@ where
 fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
     match cli.command {
         Command::Inspect(args) => {
-            let model = load(&args.input, io)?;
+            // What could be read is printed even when some inputs have errors (exit 2).
+            let (model, errors) = load_partial(&args.input, io);
             // Streamed: the pretty JSON of 10,000 workloads is hundreds of MB as one String.
             let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
             serde_json::to_writer_pretty(&mut out, &model).map_err(|e| {
@@ -120,7 +121,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             out.write_all(b"\n")
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::io("stdout", e))?;
-            Ok(0)
+            Ok(if errors.is_empty() { 0 } else { 2 })
         }
         Command::Generate(args) => generate(&args, io),
         Command::Wire(mut args) => {
@@ -154,8 +155,9 @@ fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<u8> {
             )));
         }
     }
-    let model = load(&args.input, io)?;
-    let report = workflow::lint::lint(&model);
+    let (model, errors) = load_partial(&args.input, io);
+    let mut report = workflow::lint::lint(&model);
+    report.errors = errors;
     let text = match args.format {
         LintFormat::Text => report.text(&deny),
         LintFormat::Json => report.json(),
@@ -164,6 +166,9 @@ fn lint(args: &LintArgs, io: &mut Io<'_>) -> Result<u8> {
     io.stdout
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("stdout", e))?;
+    if !report.errors.is_empty() {
+        return Ok(2);
+    }
     Ok(u8::from(report.failed(&deny)))
 }
 
@@ -181,6 +186,21 @@ fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) ->
         return Err(Error::Input(diags));
     }
     Ok(model)
+}
+
+/// Read the inputs for a command that reports what it could read (`lint`, `inspect`; issue
+/// 21, point 2): the model of every file without errors, and the errors (printed with the
+/// other diagnostics). A tree of profiles is never written from this (`load` is
+/// all-or-nothing).
+fn load_partial(args: &InputArgs, io: &mut Io<'_>) -> (Model, Vec<diag::Diagnostic>) {
+    let mut diags = Diagnostics::new();
+    let model = load_model_in(None, args, &io.env, io.stdin, &mut diags);
+    print_diagnostics(&diags, args.verbose, io.stderr);
+    let errors = diags
+        .sorted()
+        .into_iter()
+        .filter(|d| d.severity == diag::Severity::Error);
+    (model, errors.collect())
 }
 
 /// The pipeline up to the model, without printing.
@@ -241,6 +261,15 @@ pub fn load_model_in(
         .filter(|src| !src.canonical.as_ref().is_some_and(|p| built.contains(p)))
         .collect();
     fragments.extend(lower_all(lone, &opts, diags));
+    // A file with errors is left out whole, so it cannot shadow or qualify a good file's
+    // names: `lint` and `inspect` report the rest (issue 21, point 2); `generate` and
+    // `check` stop on the errors anyway.
+    let bad: std::collections::BTreeSet<String> = diags.errors().map(|d| d.file.clone()).collect();
+    if !bad.is_empty() {
+        for f in &mut fragments {
+            f.drop_files(&bad);
+        }
+    }
     resolve::resolve(fragments, diags)
 }
 

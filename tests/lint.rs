@@ -152,9 +152,15 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
         "testdata/compose/security",
         "testdata/lint/allow.yaml",
         "testdata/lint/privileged.ok.yaml",
+        // Input errors as tool execution notifications.
+        "testdata/lint/partial",
     ] {
         let run = cinch(&["lint", "--format", "sarif", input]);
-        assert!(run.code <= 1, "{}", run.stderr);
+        assert!(
+            run.code <= 1 || input.ends_with("partial"),
+            "{}",
+            run.stderr
+        );
         let log: Value = serde_json::from_str(&run.stdout).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&log)
@@ -185,6 +191,96 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     // A schema violation is caught (the check can fail).
     let broken = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {}}]});
     assert!(validator.iter_errors(&broken).next().is_some());
+}
+
+/// Issue 21, point 2: three unreadable files among good ones (testdata/lint/partial/README.md).
+/// `lint` reports the good files' findings and the three files' errors in every format, and
+/// exits 2; `inspect` prints the good files' model and exits 2.
+#[test]
+fn three_bad_files_do_not_hide_the_findings_of_the_good_ones() {
+    let bad = [
+        "testdata/lint/partial/bad/broken.yaml",
+        "testdata/lint/partial/bad/compose/compose.yaml",
+        "testdata/lint/partial/bad/overlay/env-patch.yaml",
+    ];
+    let text = cinch(&["lint", "testdata/lint/partial"]);
+    assert_eq!(text.code, 2, "{}", text.stderr);
+    let json = cinch(&["lint", "--format", "json", "testdata/lint/partial"]);
+    assert_eq!(json.code, 2);
+    let sarif = cinch(&["lint", "--format", "sarif", "testdata/lint/partial"]);
+    assert_eq!(sarif.code, 2);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let linted: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        linted.into_iter().collect::<Vec<_>>(),
+        ["blog/web", "shop/api"]
+    );
+    let errored: std::collections::BTreeSet<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(errored.into_iter().collect::<Vec<_>>(), bad);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notified: std::collections::BTreeSet<&str> = invocation["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(notified.into_iter().collect::<Vec<_>>(), bad);
+    for file in bad {
+        assert!(text.stderr.contains(&format!("{file}:")), "{}", text.stderr);
+    }
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "lint@partial.txt",
+            format!("--- stdout\n{}--- stderr\n{}", text.stdout, text.stderr)
+        );
+        insta::assert_snapshot!("lint@partial.json", json.stdout);
+        insta::assert_snapshot!("lint@partial.sarif", sarif.stdout);
+    });
+    // inspect: the good files' model, and exit 2.
+    let run = cinch(&["inspect", "testdata/lint/partial"]);
+    assert_eq!(run.code, 2);
+    let model: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(common::workload_ids(&model), ["blog/web", "shop/api"]);
+}
+
+/// `generate` and `check` stay all-or-nothing: nothing is written, and the error names every
+/// bad file at once, not the first.
+#[test]
+fn generate_and_check_name_every_bad_file_and_write_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("profiles");
+    let dir = dir.to_str().unwrap();
+    for args in [
+        vec!["generate", "testdata/lint/partial", "-o", dir],
+        vec!["check", "testdata/lint/partial", "-o", dir],
+    ] {
+        let run = cinch(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        for file in [
+            "testdata/lint/partial/bad/broken.yaml:6:20: error[yaml-syntax]",
+            "testdata/lint/partial/bad/compose/compose.yaml:3:12: error[interpolation]",
+            "testdata/lint/partial/bad/overlay/env-patch.yaml:12:15: error[invalid-value]",
+        ] {
+            assert!(run.stderr.contains(file), "{args:?}: {}", run.stderr);
+        }
+        assert!(!std::path::Path::new(dir).exists(), "{args:?} wrote {dir}");
+    }
 }
 
 #[test]

@@ -100,6 +100,20 @@ pub struct Fragment {
 }
 
 impl Fragment {
+    /// Leave out everything defined in one of `files` (files with errors: `lint` and
+    /// `inspect` report the rest, issue 21 point 2). A file's kept text stays, for wiring.
+    pub fn drop_files(&mut self, files: &std::collections::BTreeSet<String>) {
+        let keep = |at: &Provenance| !at.file().is_some_and(|f| files.contains(f));
+        self.workloads.retain(|w| keep(&w.at));
+        self.services.retain(|s| keep(&s.at));
+        self.routes.retain(|r| keep(&r.at));
+        self.config_maps.retain(|c| keep(&c.at));
+        self.grants.retain(|g| keep(&g.at));
+        self.scrapers.retain(|s| keep(&s.at));
+        self.mesh_servers.retain(|s| keep(&s.at));
+        self.mesh_authentications.retain(|a| keep(&a.at));
+    }
+
     pub fn extend(&mut self, other: Fragment) {
         self.workloads.extend(other.workloads);
         self.services.extend(other.services);

@@ -188,7 +188,7 @@ pub fn assert_apparmor_profiles(parser: Option<&Path>, dir: &Path) -> usize {
 }
 
 /// `cinch inspect PATH EXTRA…` must exit 2 with an error at `PATH:LINE:` that mentions
-/// `needle`, and print nothing on stdout.
+/// `needle`, and print nothing from PATH (inspect prints what else it could read).
 pub fn assert_fails_at(path: &str, extra: &[&str], line: u32, needle: &str) {
     let mut args = vec!["inspect", path];
     args.extend_from_slice(extra);
@@ -204,9 +204,16 @@ pub fn assert_fails_at(path: &str, extra: &[&str], line: u32, needle: &str) {
         hit.contains(needle),
         "{path}: `{hit}` does not mention {needle}"
     );
-    assert!(
-        run.stdout.is_empty(),
-        "{path}: nothing on stdout when input is bad"
+    let model: serde_json::Value = serde_json::from_str(&run.stdout).expect("a model on stdout");
+    let from_path = model["workloads"]
+        .as_array()
+        .expect("a workloads list")
+        .iter()
+        .filter(|w| w["at"]["file"] == path)
+        .count();
+    assert_eq!(
+        from_path, 0,
+        "{path}: a file with errors is left out of the model"
     );
 }
 

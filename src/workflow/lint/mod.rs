@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::diag::Diagnostic;
 use crate::intent::{Allow, Fact, Model, Provenance};
 pub use rules::{Level, Rule};
 
@@ -51,6 +52,10 @@ pub struct UnusedAllow {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub unused_allows: Vec<UnusedAllow>,
+    /// Inputs that could not be read (their files were left out; the run exits 2). Printed
+    /// on stderr with the other diagnostics; in JSON here, in SARIF as notifications.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Diagnostic>,
 }
 
 /// Which findings fail the run (`--deny`).
@@ -211,6 +216,17 @@ impl Report {
             count(Level::Warning),
             count(Level::Note)
         );
+        // The errors themselves are on stderr with every diagnostic; the summary names the
+        // files that were not linted, so stdout alone never reads as a clean run.
+        if !self.errors.is_empty() {
+            let files: BTreeSet<&str> = self.errors.iter().map(|e| e.file.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "lint: {} input error(s); not linted: {}",
+                self.errors.len(),
+                files.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
         out
     }
 

@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Suppression, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    ReportingDescriptorReference, Result as SarifResult, ResultLevel, Run, Sarif, Suppression,
+    Tool, ToolComponent,
 };
 
 use super::{Finding, Level, Report, Rule};
+use crate::diag::Diagnostic;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -84,20 +86,42 @@ fn fingerprint(f: &Finding) -> String {
     format!("{h:016x}")
 }
 
-fn result(f: &Finding) -> SarifResult {
-    let loc = f.at.location();
-    let mut region = Region::builder()
-        .start_line(i64::from(loc.map_or(1, |l| l.line.max(1))))
-        .build();
-    region.start_column = loc.and_then(|l| l.column).map(i64::from);
-    let physical = PhysicalLocation::builder()
-        .artifact_location(
-            ArtifactLocation::builder()
-                .uri(loc.map_or("", |l| &*l.file).to_owned())
+/// A file and line (1-based; 0, the whole file, shows as line 1) as SARIF locates it.
+fn physical(file: &str, line: u32, column: Option<u32>) -> PhysicalLocation {
+    let mut region = Region::builder().start_line(i64::from(line.max(1))).build();
+    region.start_column = column.map(i64::from);
+    PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(file.to_owned()).build())
+        .region(region)
+        .build()
+}
+
+/// An input that could not be read, as a tool execution notification: SARIF's place for
+/// "this file was not analysed", which code scanning shows as a tool error, not an alert.
+fn notification(d: &Diagnostic) -> Notification {
+    Notification::builder()
+        .level(json!("error"))
+        .message(Message::builder().text(d.message.clone()).build())
+        .descriptor(
+            ReportingDescriptorReference::builder()
+                .id(d.code.id())
                 .build(),
         )
-        .region(region)
-        .build();
+        .locations(vec![
+            Location::builder()
+                .physical_location(physical(&d.file, d.line, d.column))
+                .build(),
+        ])
+        .build()
+}
+
+fn result(f: &Finding) -> SarifResult {
+    let loc = f.at.location();
+    let physical = physical(
+        loc.map_or("", |l| &*l.file),
+        loc.map_or(1, |l| l.line),
+        loc.and_then(|l| l.column),
+    );
     let who = match &f.container {
         Some(c) => format!("{} (container {c})", f.workload),
         None => f.workload.clone(),
@@ -136,10 +160,20 @@ pub fn render(report: &Report) -> String {
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(Rule::ALL.iter().map(|r| descriptor(*r)).collect::<Vec<_>>())
         .build();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(report.findings.iter().map(result).collect::<Vec<_>>())
         .build();
+    if !report.errors.is_empty() {
+        run.invocations = Some(vec![
+            Invocation::builder()
+                .execution_successful(false)
+                .tool_execution_notifications(
+                    report.errors.iter().map(notification).collect::<Vec<_>>(),
+                )
+                .build(),
+        ]);
+    }
     let log = Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
