@@ -92,6 +92,7 @@ fn two_compose_projects_named_compose_keep_both_databases() {
     assert_eq!(
         ids,
         [
+            "compose/metrics",
             "testdata/scopes/compose-dirs/blog/compose:compose/db",
             "testdata/scopes/compose-dirs/blog/compose:compose/web",
             "testdata/scopes/compose-dirs/shop/compose:compose/db",
@@ -112,8 +113,14 @@ fn two_compose_projects_named_compose_keep_both_databases() {
             })
             .collect()
     };
-    assert_eq!(peers(1), [(ids[0].to_owned(), 3306)]);
-    assert_eq!(peers(3), [(ids[2].to_owned(), 5432)]);
+    assert_eq!(peers(2), [(ids[1].to_owned(), 3306)]);
+    assert_eq!(peers(4), [(ids[3].to_owned(), 5432)]);
+    // `network_mode: service:web` joins its own project's web, not the other `compose/web`.
+    let (_, stderr) = generate(&["testdata/scopes/compose-dirs", "--verbose"]);
+    assert!(
+        stderr.contains("compose/metrics: no NetworkPolicy: it shares the network namespace of testdata/scopes/compose-dirs/shop/compose:compose/web;"),
+        "{stderr}"
+    );
 }
 
 #[test]

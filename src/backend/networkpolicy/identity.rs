@@ -31,6 +31,7 @@ pub fn owner(model: &Model, i: usize) -> Result<usize, String> {
             .iter()
             .position(|x| {
                 x.kind == WorkloadKind::ComposeService
+                    && x.scope == w.scope
                     && x.namespace == w.namespace
                     && x.name == *name
                     && matches!(x.network.mode.value, NetworkMode::Default | NetworkMode::None)

@@ -153,6 +153,10 @@ pub struct Planner<'m> {
     pub plans: Vec<Plan>,
     /// The workload reaches something by name (so it needs DNS).
     pub by_name: Vec<bool>,
+    /// The services of each Compose project, by (app scope, project): two projects of one
+    /// name in different directories are different apps (`resolve::scope`). Built once, so
+    /// finding a port's project peers is not a scan of every workload.
+    pub compose_projects: BTreeMap<(Arc<str>, &'m str), Vec<usize>>,
 }
 
 impl Planner<'_> {
@@ -249,6 +253,15 @@ pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
         .iter()
         .map(|w| (Arc::from(w.id.as_str()), Arc::from(w.namespace.as_str())))
         .collect();
+    let mut compose_projects: BTreeMap<(Arc<str>, &str), Vec<usize>> = BTreeMap::new();
+    for (i, w) in ws.iter().enumerate() {
+        if w.kind == WorkloadKind::ComposeService {
+            compose_projects
+                .entry((Arc::clone(&w.scope), w.namespace.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
     let mut p = Planner {
         model,
         owners,
@@ -256,6 +269,7 @@ pub fn plan(model: &Model, opts: &Options) -> (Vec<Plan>, Vec<App>) {
         ids,
         plans,
         by_name: vec![false; ws.len()],
+        compose_projects,
     };
     for i in 0..ws.len() {
         p.peers(i);

@@ -27,6 +27,7 @@
 //! let in where only declared callers are, and the warning lists those ports.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::intent::{Model, NetworkMode, Protocol, Provenance, Workload, WorkloadKind};
 
@@ -72,11 +73,13 @@ pub struct Backed {
     pub at: Provenance,
 }
 
-/// An application: a Kubernetes namespace or a Compose project.
+/// An application: a Kubernetes namespace or a Compose project (with its app scope: two
+/// projects of one name in different directories are two apps).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AppKey {
     pub compose: bool,
     pub name: String,
+    pub scope: Arc<str>,
 }
 
 impl std::fmt::Display for AppKey {
@@ -210,9 +213,15 @@ impl App {
 }
 
 fn app_key(w: &Workload) -> AppKey {
+    let compose = w.kind == WorkloadKind::ComposeService;
     AppKey {
-        compose: w.kind == WorkloadKind::ComposeService,
+        compose,
         name: w.namespace.clone(),
+        scope: if compose {
+            Arc::clone(&w.scope)
+        } else {
+            Arc::default()
+        },
     }
 }
 
@@ -476,12 +485,14 @@ impl Planner<'_> {
     fn compose_peers(&self, t: usize) -> Vec<Endpoint> {
         let model = self.model;
         let tw = &model.workloads[t];
-        let project: Vec<usize> = (0..model.workloads.len())
-            .filter(|&i| {
-                let w = &model.workloads[i];
-                i != t && w.kind == WorkloadKind::ComposeService && w.namespace == tw.namespace
-            })
-            .filter(|&i| self.selectable(i))
+        let key = (Arc::clone(&tw.scope), tw.namespace.as_str());
+        let project: Vec<usize> = self
+            .compose_projects
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| i != t && self.selectable(i))
             .collect();
         let sharing: Vec<usize> = project
             .iter()
