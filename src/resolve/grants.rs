@@ -188,10 +188,16 @@ fn targets(model: &Model, g: &Grant, diags: &mut Diagnostics, found: &mut Found)
             }
         }
         GrantTarget::Service { namespace, name } => {
-            let s = model
-                .services
-                .iter()
-                .find(|s| &s.namespace == namespace && &s.name == name);
+            // The grant's own app's Service first, else the first of that name.
+            let named = || {
+                model
+                    .services
+                    .iter()
+                    .filter(|s| &s.namespace == namespace && &s.name == name)
+            };
+            let s = named()
+                .find(|s| s.scope == g.scope)
+                .or_else(|| named().next());
             match s {
                 Some(s) => service_hits(model, g, s, found, &mut out),
                 None => {

@@ -39,6 +39,7 @@ pub fn qualify(fragments: &mut [Fragment]) {
             renamed(&mut w.id);
         }
         for g in &mut f.grants {
+            g.scope = scope.clone();
             for from in &mut g.from {
                 if let GrantSource::Workload { id } = &mut from.source {
                     renamed(id);

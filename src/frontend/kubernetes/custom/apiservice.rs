@@ -62,6 +62,7 @@ pub(super) fn lower(
     };
     let at = ctx.at(&sl);
     fragment.grants.push(Grant {
+        scope: Default::default(),
         kind: GrantKind::ApiService,
         object: format!("APIService {name}"),
         namespace: namespace.clone(),

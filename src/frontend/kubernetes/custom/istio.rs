@@ -137,6 +137,7 @@ pub(super) fn lower(
         };
         for target in &targets {
             fragment.grants.push(Grant {
+                scope: Default::default(),
                 kind: GrantKind::IstioAuthorizationPolicy,
                 object: object.clone(),
                 namespace: namespace.clone(),

@@ -198,6 +198,7 @@ fn server(ctx: &mut Ctx<'_>, s: &LinkerdServer, root: &Loc<'_>, fragment: &mut F
     if let Some(source) = source {
         let pat = ctx.at(&sl.key("accessPolicy"));
         fragment.grants.push(Grant {
+            scope: Default::default(),
             kind: GrantKind::LinkerdAuthorizationPolicy,
             object: format!("Server {namespace}/{name} (accessPolicy: {access})"),
             namespace: namespace.clone(),
@@ -293,6 +294,7 @@ fn policy(ctx: &mut Ctx<'_>, p: &LinkerdAuthorizationPolicy, root: &Loc<'_>) -> 
         return None;
     };
     Some(Grant {
+        scope: Default::default(),
         kind: GrantKind::LinkerdAuthorizationPolicy,
         object,
         namespace: namespace.clone(),

@@ -240,6 +240,7 @@ fn service_monitor(ctx: &mut Ctx<'_>, m: &PromServiceMonitor, root: &Loc<'_>) ->
     }
     let at = ctx.at(&root.key("metadata").key("name"));
     Some(Grant {
+        scope: Default::default(),
         kind: GrantKind::ServiceMonitor,
         object: format!("ServiceMonitor {namespace}/{name}"),
         namespace,
@@ -291,6 +292,7 @@ fn pod_monitor(ctx: &mut Ctx<'_>, m: &PromPodMonitor, root: &Loc<'_>) -> Option<
     }
     let at = ctx.at(&root.key("metadata").key("name"));
     Some(Grant {
+        scope: Default::default(),
         kind: GrantKind::PodMonitor,
         object: format!("PodMonitor {namespace}/{name}"),
         namespace,
@@ -470,6 +472,7 @@ fn prometheus(ctx: &mut Ctx<'_>, p: &PromPrometheus, root: &Loc<'_>, fragment: &
             .collect();
         let at = ctx.at(&l);
         fragment.grants.push(Grant {
+            scope: Default::default(),
             kind: GrantKind::Prometheus,
             object: format!("Prometheus {}/{cr}", w.namespace),
             namespace: w.namespace.clone(),
