@@ -19,10 +19,12 @@ use std::sync::Arc;
 
 use super::{SourceFile, SourceKind, tooling};
 
-/// Scopes by directory, cached: a tree of 10,000 files has far fewer directories.
+/// The kustomization directory at or above each directory met (`None`: none up to the
+/// root), cached: a tree of 10,000 files has a few thousand directories, and each would
+/// otherwise be looked at again for every file below it.
 #[derive(Default)]
 pub struct Scopes {
-    by_dir: BTreeMap<PathBuf, Arc<str>>,
+    by_dir: BTreeMap<PathBuf, Option<Arc<str>>>,
 }
 
 impl Scopes {
@@ -32,38 +34,41 @@ impl Scopes {
         if src.kind != SourceKind::Yaml {
             return Arc::from(src.dir_display.as_str());
         }
-        if let Some(s) = self.by_dir.get(&src.dir) {
-            return s.clone();
-        }
-        let scope: Arc<str> =
-            Arc::from(kustomization_above(&src.dir, &src.dir_display).unwrap_or(&src.dir_display));
-        self.by_dir.insert(src.dir.clone(), scope.clone());
-        scope
+        self.kustomization_above(&src.dir, &src.dir_display)
+            .unwrap_or_else(|| Arc::from(src.dir_display.as_str()))
     }
-}
 
-/// The display name of the nearest directory at or above `dir` with a kustomization,
-/// climbing only while the display name has a parent inside the root (never into `..`).
-fn kustomization_above<'d>(dir: &Path, display: &'d str) -> Option<&'d str> {
-    let mut dir = dir.to_path_buf();
-    let mut shown = display;
-    loop {
-        if tooling::is_kustomization(&dir) {
-            return Some(shown);
+    /// The display name of the nearest directory at or above `dir` with a kustomization,
+    /// climbing only while the display name has a parent inside the root (never into `..`).
+    fn kustomization_above(&mut self, dir: &Path, display: &str) -> Option<Arc<str>> {
+        if let Some(found) = self.by_dir.get(dir) {
+            return found.clone();
         }
-        if shown.is_empty() || shown == ".." || shown.ends_with("/..") {
-            return None;
-        }
-        shown = shown.rsplit_once('/').map_or("", |(parent, _)| parent);
-        if !dir.pop() {
-            return None;
-        }
+        let found = if tooling::is_kustomization(dir) {
+            Some(Arc::from(display))
+        } else if display.is_empty() || display == ".." || display.ends_with("/..") {
+            None
+        } else {
+            let parent = display.rsplit_once('/').map_or("", |(parent, _)| parent);
+            match dir.parent() {
+                Some(up) => self.kustomization_above(up, parent),
+                None => None,
+            }
+        };
+        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        found
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn above(dir: &Path, display: &str) -> Option<String> {
+        Scopes::default()
+            .kustomization_above(dir, display)
+            .map(|s| s.to_string())
+    }
 
     #[test]
     fn the_nearest_kustomization_wins_and_the_climb_stops_at_the_root() {
@@ -72,17 +77,26 @@ mod tests {
         std::fs::create_dir_all(app.join("deploy/web")).unwrap();
         std::fs::write(app.join("kustomization.yaml"), "resources: []\n").unwrap();
         assert_eq!(
-            kustomization_above(&app.join("deploy/web"), "apps/shop/deploy/web"),
+            above(&app.join("deploy/web"), "apps/shop/deploy/web").as_deref(),
             Some("apps/shop")
         );
-        assert_eq!(kustomization_above(&t.path().join("apps"), "apps"), None);
+        assert_eq!(above(&t.path().join("apps"), "apps"), None);
         // Nothing above the root is looked at: with the root at apps/shop/deploy, the
         // kustomization of apps/shop is outside.
-        assert_eq!(kustomization_above(&app.join("deploy/web"), "web"), None);
+        assert_eq!(above(&app.join("deploy/web"), "web"), None);
         // The root's own kustomization is the root scope.
         assert_eq!(
-            kustomization_above(&app.join("deploy/web"), "deploy/web"),
+            above(&app.join("deploy/web"), "deploy/web").as_deref(),
             Some("")
         );
+        // One cache serves every file below a directory, whatever its depth.
+        let mut scopes = Scopes::default();
+        let deep = scopes.kustomization_above(&app.join("deploy/web"), "apps/shop/deploy/web");
+        let near = scopes.kustomization_above(&app.join("deploy"), "apps/shop/deploy");
+        assert_eq!(
+            (deep.as_deref(), near.as_deref()),
+            (Some("apps/shop"), Some("apps/shop"))
+        );
+        assert_eq!(scopes.by_dir.len(), 3);
     }
 }
