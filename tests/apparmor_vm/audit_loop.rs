@@ -1,49 +1,82 @@
-//! `cinch audit`'s closed loop for AppArmor (issue 19), in the guest's real AppArmor kernel:
-//! a script that writes under a path its manifest does not declare
-//! (testdata/audit/lab/script: a report job on a read-only root writing
-//! /var/cache/report/summary.txt, an anonymous volume its image declares).
+//! `cinch audit`'s closed loop for AppArmor (issue 19), in the guest's real AppArmor kernel,
+//! for the two cases the issue names (testdata/audit/lab/script): a script that writes under
+//! a path its manifest does not declare (a report job writing
+//! /var/cache/report/summary.txt), and a server whose start-up does (a Python server stamping
+//! /var/lib/report/started before it serves). Both run on read-only roots; the paths are
+//! anonymous volumes of their image's VOLUMEs, which the Compose file does not show.
 //!
 //! Host, before the boot ([`plan`]): the image, `cinch generate --complain --wire` and the
 //! unpatched enforcing tree (`--backend apparmor`: tests/audit_lab.rs closes seccomp's loop),
-//! and one bundle built from the wired Compose file as Docker builds it (lab_support::oci),
-//! the same for every phase: the profile's name does not change, only its rules.
-//! Guest, before the matrix, alone so its kernel records are its own ([`guest`]):
-//! 1. the complain profile loaded, the job runs and writes, the kernel logs
-//!    `apparmor="ALLOWED"` for the path;
+//! and a bundle per service built from the wired Compose file as Docker builds it
+//! (lab_support::oci), the same for every phase: the profile's name does not change, only
+//! its rules. Guest, before the matrix, alone so its kernel records are its own ([`guest`]);
+//! in each phase both services run at once:
+//! 1. the complain profiles loaded, both write (the server then serves), the kernel logs
+//!    `apparmor="ALLOWED"` for each path;
 //! 2. those kernel lines → `cinch audit --format patch` → patch(1) on a copy → `cinch
 //!    generate` (enforcing): the same binaries the host runs, on the host's root, so the
 //!    loop needs no second boot;
-//! 3. the regenerated profile loaded: the job writes, and the kernel logs no
-//!    `apparmor="DENIED"` for the profile;
-//! 4. control: the unpatched enforcing profile refuses the write (EACCES, a DENIED record).
+//! 3. the regenerated profiles loaded: both write, and the kernel logs no
+//!    `apparmor="DENIED"` for either profile;
+//! 4. control: the unpatched enforcing profiles refuse the writes (EACCES, a DENIED record
+//!    each; the job fails, the server does not start).
 //!
-//! Each phase's kernel lines, the patch and the regenerated profile come back in
+//! Each phase's kernel lines, the patch and the regenerated profiles come back in
 //! `results/audit/`; the host checks the records again from those files ([`check`]), audits
 //! the complain lines itself (the same patch, and the text report), and snapshots the patch
-//! (`snapshots/audit-patch@apparmor-vm.snap`). About 70 s of guest time under TCG, most of
-//! it cinch's debug build emulated.
+//! (`snapshots/audit-patch@apparmor-vm.snap`). About 75 s of guest time under TCG, a third
+//! of it cinch's debug build emulated.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::lab;
 
+#[path = "audit_loop_guest.rs"]
+mod guest;
+pub use guest::guest;
+
 /// The fixture: a Compose project, named after its directory.
 const FIXTURE: &str = "testdata/audit/lab/script";
 const PROJECT: &str = "script";
-/// Its image: the lab's empty base and one VOLUME, which Docker mounts as an anonymous
-/// volume, writable under the read-only root.
+/// Its image: the lab's empty base and two VOLUMEs, which Docker mounts as anonymous volumes,
+/// writable under the read-only root.
 const IMAGE: &str = "cinch-lab/report:1";
-const DOCKERFILE: &str = "FROM cinch-lab/base:1\nVOLUME /var/cache/report\nCMD [\"sh\"]\n";
-/// The file the job writes, and the intent `cinch audit` must propose for it.
-const WRITTEN: &str = "/var/cache/report/summary.txt";
-const PROPOSED: &str = "/var/cache/report";
-/// Where the guest unpacks the bundle and works (its tmpfs).
+const DOCKERFILE: &str =
+    "FROM cinch-lab/base:1\nVOLUME /var/cache/report /var/lib/report\nCMD [\"sh\"]\n";
+/// The fixture's services: the file each writes, the intent `cinch audit` must propose for
+/// it, and whether it serves (runs until killed, once it says `serving`) or is a job.
+const SERVICES: [(&str, &str, &str, bool); 2] = [
+    (
+        "report",
+        "/var/cache/report/summary.txt",
+        "/var/cache/report",
+        false,
+    ),
+    ("web", "/var/lib/report/started", "/var/lib/report", true),
+];
+/// Where the guest unpacks the bundles and works (its tmpfs).
 const GUEST_DIR: &str = "/tmp/cinch-vm/audit-loop";
+
+/// One service of the fixture, as the guest runs it.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Service {
+    name: String,
+    bundle: PathBuf,
+    guest_dir: PathBuf,
+    profile: String,
+    /// `<profile>`'s file in the complain tree and in the unpatched enforcing tree.
+    complain: PathBuf,
+    unpatched: PathBuf,
+    /// The file its start-up writes, and where that lands in the unpacked bundle's volume.
+    written: String,
+    in_volume: PathBuf,
+    proposed: String,
+    server: bool,
+}
 
 /// What the guest needs, written by the host into the plan.
 #[derive(Serialize, Deserialize, Debug)]
@@ -51,27 +84,16 @@ pub struct Loop {
     /// The host's work directory: the fixture's copy and the two generated trees (read-only
     /// in the guest).
     work: PathBuf,
-    bundle: PathBuf,
-    profile: String,
-    /// `<profile>`'s file in the complain tree and in the unpatched enforcing tree.
-    complain: PathBuf,
-    unpatched: PathBuf,
-    /// The anonymous volume's directory in the unpacked bundle (the job's output).
-    volume: PathBuf,
+    services: Vec<Service>,
     /// Set when the host could not build it (the reason).
     error: Option<String>,
 }
 
 /// The host half: everything the guest runs, prepared under `vm/audit`.
 pub fn plan(vm: &Path) -> Loop {
-    let work = vm.join("audit");
     let mut l = Loop {
-        work: work.clone(),
-        bundle: vm.join("bundles/audit-loop.tar"),
-        profile: String::new(),
-        complain: PathBuf::new(),
-        unpatched: PathBuf::new(),
-        volume: Path::new(GUEST_DIR).join("volumes/anonymous-0"),
+        work: vm.join("audit"),
+        services: Vec::new(),
         error: None,
     };
     if let Err(e) = prepare(vm, &mut l) {
@@ -119,58 +141,75 @@ fn prepare(vm: &Path, l: &mut Loop) -> Result<(), String> {
             .join("compose.yaml");
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Value = serde_norway::from_str(&text).map_err(|e| e.to_string())?;
-        Ok(doc["services"]["report"].clone())
+        serde_norway::from_str(&text).map_err(|e| e.to_string())
     };
-    let service = wired("complain")?;
-    let (_, profile) = lab::oci::compose_profiles(&service);
-    let profile = profile.ok_or("the wired service names no AppArmor profile")?;
-    if lab::oci::compose_profiles(&wired("unpatched")?)
-        .1
-        .as_deref()
-        != Some(profile.as_str())
-    {
-        return Err("complain and enforce name different profiles".into());
-    }
-    let file = profile.trim_start_matches("cinch.");
-    l.complain = l.work.join("complain/apparmor").join(file);
-    l.unpatched = l.work.join("unpatched/apparmor").join(file);
-    l.profile = profile;
-
+    let (complain, unpatched) = (wired("complain")?, wired("unpatched")?);
     let default: Value = serde_json::from_str(&lab::must(
         Command::new("/usr/bin/ctr").args(["oci", "spec"]),
     ))
     .map_err(|e| format!("ctr oci spec: {e}"))?;
     let rootfs = vm.join("rootfs/audit-loop");
     lab::export_rootfs(IMAGE, &rootfs);
-    let bundle = l.bundle.with_extension("");
-    let _ = std::fs::remove_dir_all(&bundle);
-    std::fs::create_dir_all(&bundle).map_err(|e| e.to_string())?;
-    lab::must(
-        Command::new("cp")
-            .arg("-a")
-            .arg(&rootfs)
-            .arg(bundle.join("rootfs")),
-    );
-    let extras = lab::oci::Extras {
-        // No seccomp profile: this loop is AppArmor's.
-        seccomp: Value::Null,
-        apparmor: Some(&l.profile),
-        mounts: vec![
-            json!({"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]}),
-        ],
-    };
     let image = lab::image_config(IMAGE);
-    let mut spec = lab::oci::compose_spec(
-        &default,
-        &service,
-        &image,
-        &bundle.join("rootfs"),
-        &bundle,
-        extras,
-    )?;
-    spec["linux"]["cgroupsPath"] = json!("/cinch-lab/audit-loop");
-    super::pack(&spec, &bundle, Path::new(GUEST_DIR))
+    for (name, written, proposed, server) in SERVICES {
+        let service = &complain["services"][name];
+        let profile = lab::oci::compose_profiles(service)
+            .1
+            .ok_or("the wired service names no AppArmor profile")?;
+        if lab::oci::compose_profiles(&unpatched["services"][name]).1 != Some(profile.clone()) {
+            return Err("complain and enforce name different profiles".into());
+        }
+        let file = profile.trim_start_matches("cinch.");
+        let bundle = vm.join("bundles").join(format!("audit-{name}"));
+        let guest_dir = Path::new(GUEST_DIR).join(name);
+        let _ = std::fs::remove_dir_all(&bundle);
+        std::fs::create_dir_all(&bundle).map_err(|e| e.to_string())?;
+        lab::must(
+            Command::new("cp")
+                .arg("-a")
+                .arg(&rootfs)
+                .arg(bundle.join("rootfs")),
+        );
+        let extras = lab::oci::Extras {
+            // No seccomp profile: this loop is AppArmor's.
+            seccomp: Value::Null,
+            apparmor: Some(&profile),
+            mounts: vec![
+                json!({"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]}),
+            ],
+        };
+        let mut spec = lab::oci::compose_spec(
+            &default,
+            service,
+            &image,
+            &bundle.join("rootfs"),
+            &bundle,
+            extras,
+        )?;
+        spec["linux"]["cgroupsPath"] = json!(format!("/cinch-lab/audit-{name}"));
+        super::pack(&spec, &bundle, &guest_dir)?;
+        // compose_spec names the image's anonymous volumes in its order of VOLUMEs.
+        let volume = image
+            .volumes
+            .iter()
+            .position(|v| v == proposed)
+            .ok_or("the image declares no such VOLUME")?;
+        l.services.push(Service {
+            name: name.into(),
+            bundle: bundle.with_extension("tar"),
+            in_volume: guest_dir
+                .join(format!("volumes/anonymous-{volume}"))
+                .join(written.trim_start_matches(proposed).trim_start_matches('/')),
+            guest_dir,
+            complain: l.work.join("complain/apparmor").join(file),
+            unpatched: l.work.join("unpatched/apparmor").join(file),
+            profile,
+            written: written.into(),
+            proposed: proposed.into(),
+            server,
+        });
+    }
+    Ok(())
 }
 
 /// `cinch ARGS` in `dir`, names relative to it (`--root .`); its stdout, or its stderr.
@@ -195,224 +234,15 @@ fn cinch_output(dir: &Path, args: &[&str]) -> Result<(String, String, bool), Str
     Ok((text(&o.stdout), text(&o.stderr), o.status.success()))
 }
 
-// ---- the guest half ----
-
-/// What a phase's job did: its exit, its output, and the kernel lines after the phase's mark.
-struct Ran {
-    ok: bool,
-    out: String,
-    kernel: Vec<String>,
+/// `line` is an AppArmor record of `verdict` under the service's profile.
+fn record(s: &Service, line: &str, verdict: &str) -> bool {
+    line.contains(&format!("apparmor=\"{verdict}\""))
+        && line.contains(&format!("profile=\"{}\"", s.profile))
 }
 
-/// The loop in the guest; its files go to `results/audit/`, its verdict is returned.
-pub fn guest(l: &Loop, results: &Path) -> Result<String, String> {
-    if let Some(e) = &l.error {
-        return Err(format!("not built: {e}"));
-    }
-    let started = Instant::now();
-    let out = results.join("audit");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let save =
-        |name: &str, text: &str| std::fs::write(out.join(name), text).map_err(|e| e.to_string());
-    let scratch = Path::new(GUEST_DIR).with_extension("work");
-    let _ = std::fs::remove_dir_all(&scratch);
-    for dir in [PROJECT.to_owned(), format!("copy/{PROJECT}")] {
-        std::fs::create_dir_all(scratch.join(&dir)).map_err(|e| e.to_string())?;
-        std::fs::copy(
-            l.work.join(PROJECT).join("compose.yaml"),
-            scratch.join(&dir).join("compose.yaml"),
-        )
-        .map_err(|e| e.to_string())?;
-    }
-    let record = |verdict: &str, line: &str| {
-        line.contains(&format!("apparmor=\"{verdict}\""))
-            && line.contains(&format!("profile=\"{}\"", l.profile))
-    };
-
-    // 1. complain: the write goes through, and the kernel logs it.
-    let allowed = |k: &[String]| {
-        k.iter()
-            .any(|r| record("ALLOWED", r) && r.contains(&format!("name=\"{WRITTEN}\"")))
-    };
-    let complain = phase(l, &l.complain, "complain", allowed, started)?;
-    save("complain.log", &(complain.kernel.join("\n") + "\n"))?;
-    written(l, &complain, "complain")?;
-    if !allowed(&complain.kernel) {
-        return Err(format!(
-            "complain: no apparmor=\"ALLOWED\" record for {WRITTEN}:\n{}",
-            complain.kernel.join("\n")
-        ));
-    }
-
-    // 2. the audit of those lines, its patch on a copy, the enforcing profile regenerated.
-    std::fs::write(
-        scratch.join("complain.log"),
-        complain.kernel.join("\n") + "\n",
-    )
-    .map_err(|e| e.to_string())?;
-    let (patch, warnings, ok) = cinch_output(
-        &scratch,
-        &[
-            "audit",
-            PROJECT,
-            "--log",
-            "complain.log",
-            "--format",
-            "patch",
-        ],
-    )?;
-    save("intent.diff", &patch)?;
-    save("audit.stderr", &warnings)?;
-    if !ok {
-        return Err(format!("cinch audit --format patch: {warnings}"));
-    }
-    let mut p = Command::new("patch")
-        .args(["-p1", "--batch", "--silent"])
-        .current_dir(scratch.join("copy"))
-        .stdin(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("patch: {e}"))?;
-    std::io::Write::write_all(&mut p.stdin.take().ok_or("patch stdin")?, patch.as_bytes())
-        .map_err(|e| e.to_string())?;
-    if !p.wait().map_err(|e| e.to_string())?.success() {
-        return Err(format!("patch(1) refused:\n{patch}"));
-    }
-    cinch(
-        &scratch,
-        &[
-            "generate",
-            &format!("copy/{PROJECT}"),
-            "-o",
-            "patched",
-            "--backend",
-            "apparmor",
-        ],
-    )?;
-    eprintln!(
-        "guest: audit loop: audited, patched, regenerated at {}s",
-        started.elapsed().as_secs()
-    );
-    let patched = scratch
-        .join("patched/apparmor")
-        .join(l.profile.trim_start_matches("cinch."));
-    let text =
-        std::fs::read_to_string(&patched).map_err(|e| format!("{}: {e}", patched.display()))?;
-    save("patched.apparmor", &text)?;
-    if !text.contains(&format!("{PROPOSED}{{,/}} rw,")) {
-        return Err(format!(
-            "the regenerated profile does not grant {PROPOSED}:\n{text}"
-        ));
-    }
-
-    // 3. enforce, patched: the write goes through, and nothing is denied.
-    let enforce = phase(l, &patched, "enforce", |_| true, started)?;
-    save("enforce.log", &(enforce.kernel.join("\n") + "\n"))?;
-    written(l, &enforce, "enforce")?;
-    let denied: Vec<&String> = enforce
-        .kernel
-        .iter()
-        .filter(|r| record("DENIED", r))
-        .collect();
-    if !denied.is_empty() {
-        return Err(format!("the patched profile denied:\n{denied:?}"));
-    }
-
-    // 4. control: the unpatched enforcing profile refuses the same write.
-    let denied_write = |k: &[String]| {
-        k.iter()
-            .any(|r| record("DENIED", r) && r.contains(&format!("name=\"{WRITTEN}\"")))
-    };
-    let control = phase(l, &l.unpatched, "control", denied_write, started)?;
-    save("control.log", &(control.kernel.join("\n") + "\n"))?;
-    if control.ok
-        || !control.out.contains("Permission denied")
-        || l.volume.join(file_name()).exists()
-    {
-        return Err(format!(
-            "control: the unpatched profile let the job write:\n{}",
-            control.out
-        ));
-    }
-    if !denied_write(&control.kernel) {
-        return Err(format!(
-            "control: no apparmor=\"DENIED\" record for {WRITTEN}:\n{}",
-            control.kernel.join("\n")
-        ));
-    }
-    Ok(format!(
-        "complain: written, {} ALLOWED record(s); patch applied; enforce: written, 0 DENIED; unpatched: EACCES, DENIED",
-        complain
-            .kernel
-            .iter()
-            .filter(|r| record("ALLOWED", r))
-            .count()
-    ))
-}
-
-/// One run of the job on a fresh copy of the bundle under `profile` (loaded with
-/// `apparmor_parser -r`), and the kernel lines after it: once kauditd has settled and
-/// `enough` says they hold what the phase waits for (5 s more at most).
-fn phase(
-    l: &Loop,
-    profile: &Path,
-    name: &str,
-    enough: impl Fn(&[String]) -> bool,
-    started: Instant,
-) -> Result<Ran, String> {
-    let (ok, _, err) = lab::run(
-        Command::new("apparmor_parser")
-            .args(["-r", "-K"])
-            .arg(profile),
-    );
-    if !ok {
-        return Err(format!(
-            "{name}: apparmor_parser -r {}: {err}",
-            profile.display()
-        ));
-    }
-    super::unpack(&l.bundle, Path::new(GUEST_DIR))?;
-    let id = format!("audit-loop-{name}");
-    let mark = lab::kernel_mark(&format!("audit loop {name}"));
-    let (ok, out, err) = lab::run(super::runc().args(["run", "--bundle", GUEST_DIR, &id]));
-    let _ = lab::run(super::runc().args(["delete", "-f", &id]));
-    // kauditd writes the records after the job is gone.
-    let mut kernel = lab::settled_log_since(&mark)?;
-    for _ in 0..20 {
-        if enough(&kernel) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-        kernel = lab::kernel_log_since(&mark)?;
-    }
-    eprintln!(
-        "guest: audit loop: {name} done at {}s",
-        started.elapsed().as_secs()
-    );
-    Ok(Ran {
-        ok,
-        out: format!("{out}{err}"),
-        kernel,
-    })
-}
-
-/// The job ran under the profile in `mode`, said so, and left its file in the volume.
-fn written(l: &Loop, ran: &Ran, mode: &str) -> Result<(), String> {
-    let confined = format!("written under {} ({mode})", l.profile);
-    if !ran.ok || !ran.out.contains(&confined) {
-        return Err(format!(
-            "{mode}: the job failed or ran unconfined (want `{confined}`):\n{}",
-            ran.out
-        ));
-    }
-    let file = l.volume.join(file_name());
-    std::fs::read_to_string(&file)
-        .map(|_| ())
-        .map_err(|e| format!("{mode}: {}: {e}", file.display()))
-}
-
-/// [`WRITTEN`] in the volume.
-fn file_name() -> &'static str {
-    WRITTEN.trim_start_matches(PROPOSED).trim_start_matches('/')
+/// ... and it names the file the service writes.
+fn of(s: &Service, line: &str, verdict: &str) -> bool {
+    record(s, line, verdict) && line.contains(&format!("name=\"{}\"", s.written))
 }
 
 // ---- back on the host ----
@@ -425,28 +255,30 @@ pub fn check(l: &Loop, results: &Path) -> Result<(String, Vec<String>), String> 
     let verdict: Result<String, String> = serde_json::from_str(&read("result.json"))
         .unwrap_or_else(|_| Err("no result from the guest".into()));
     verdict?;
-    let lines = |name: &str, verdict: &str| -> Vec<String> {
-        read(name)
-            .lines()
-            .filter(|r| {
-                r.contains(&format!("apparmor=\"{verdict}\""))
-                    && r.contains(&format!("profile=\"{}\"", l.profile))
-            })
-            .map(str::to_owned)
-            .collect()
-    };
-    let of_path = |v: &[String]| v.iter().any(|r| r.contains(&format!("name=\"{WRITTEN}\"")));
-    let allowed = lines("complain.log", "ALLOWED");
-    let denied = lines("control.log", "DENIED");
-    if !of_path(&allowed) || !lines("enforce.log", "DENIED").is_empty() || !of_path(&denied) {
-        return Err(format!(
-            "the kernel lines disagree with the guest: complain.log {allowed:?}, control.log {denied:?}, enforce.log {:?}",
-            lines("enforce.log", "DENIED")
-        ));
-    }
+    let (complain, enforce, control) = (
+        read("complain.log"),
+        read("enforce.log"),
+        read("control.log"),
+    );
     let patch = read("intent.diff");
-    if !patch.contains(&format!("path: \"{PROPOSED}\"")) {
-        return Err(format!("the patch does not declare {PROPOSED}:\n{patch}"));
+    let mut shown = Vec::new();
+    for s in &l.services {
+        let allowed: Vec<&str> = complain.lines().filter(|r| of(s, r, "ALLOWED")).collect();
+        let denied: Vec<&str> = control.lines().filter(|r| of(s, r, "DENIED")).collect();
+        let wrongly: Vec<&str> = enforce.lines().filter(|r| record(s, r, "DENIED")).collect();
+        if allowed.is_empty() || denied.is_empty() || !wrongly.is_empty() {
+            return Err(format!(
+                "the kernel lines disagree with the guest for {}: complain.log {allowed:?}, control.log {denied:?}, enforce.log {wrongly:?}",
+                s.name
+            ));
+        }
+        if !patch.contains(&format!("path: \"{}\"", s.proposed)) {
+            return Err(format!(
+                "the patch does not declare {}:\n{patch}",
+                s.proposed
+            ));
+        }
+        shown.extend(allowed.iter().chain(&denied).map(|r| (*r).to_owned()));
     }
     // The same audit on the host (where users run it) proposes the same patch; its text
     // report goes beside it, for people.
@@ -463,6 +295,8 @@ pub fn check(l: &Loop, results: &Path) -> Result<(String, Vec<String>), String> 
             "the host's audit disagrees with the guest's:\n{again}\n{patch}"
         ));
     }
-    let shown = format!("{patch}\n--- stderr ---\n{}", read("audit.stderr"));
-    Ok((shown, allowed.into_iter().chain(denied).collect()))
+    Ok((
+        format!("{patch}\n--- stderr ---\n{}", read("audit.stderr")),
+        shown,
+    ))
 }
