@@ -218,7 +218,9 @@ fn phase(
             .collect()
     });
     let done = |k: &[String]| l.services.iter().all(|s| k.iter().any(|r| awaited(s, r)));
-    // kauditd writes the records after the processes made them.
+    // kauditd writes the records after the processes made them. A phase that awaits none
+    // (enforce: `awaited` holds for any line, and there is none) waits the full 8 s, for
+    // records that must not come.
     let mut kernel = lab::settled_log_since(&mark)?;
     for _ in 0..20 {
         if done(&kernel) {
