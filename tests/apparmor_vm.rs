@@ -20,9 +20,16 @@
 //! the netns, the probe's forbidden calls failing, and the probe's write to a path the profile
 //! does not grant failing with EACCES with an `apparmor="DENIED"` record in the kernel log.
 //! Results come back through a second, writable 9p share.
+//!
+//! Before the matrix, the same boot closes `cinch audit`'s loop for AppArmor
+//! (apparmor_vm/audit_loop.rs): complain mode, the audit's patch, enforce mode without a
+//! denial. `CINCH_LAB_APPS=redis,audit` runs only the apps named, `audit` for the loop.
 
 #[path = "lab_support/mod.rs"]
 mod lab;
+
+#[path = "apparmor_vm/audit_loop.rs"]
+mod audit_loop;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -93,6 +100,8 @@ struct Run {
 #[derive(Serialize, Deserialize, Debug)]
 struct Plan {
     runs: Vec<Run>,
+    /// `cinch audit`'s closed loop, run before the matrix.
+    audit: Option<audit_loop::Loop>,
     results: PathBuf,
 }
 
@@ -134,14 +143,13 @@ fn every_apparmor_profile_starts_and_serves_under_a_real_apparmor_kernel() {
     let Some(kernel) = debian_kernel() else {
         return;
     };
+    // `CINCH_LAB_APPS=redis,audit`: these apps, and `audit` for the closed loop; all when unset.
     let only = std::env::var("CINCH_LAB_APPS").ok();
-    let apps: Vec<&App> = lab::APPS
-        .iter()
-        .filter(|a| {
-            only.as_deref()
-                .is_none_or(|o| o.split(',').any(|n| n == a.name))
-        })
-        .collect();
+    let chosen = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n == name))
+    };
+    let apps: Vec<&App> = lab::APPS.iter().filter(|a| chosen(a.name)).collect();
     lab::build_images(&apps);
     let vm = lab::work_dir().join("vm");
     let results = vm.join("results");
@@ -153,6 +161,7 @@ fn every_apparmor_profile_starts_and_serves_under_a_real_apparmor_kernel() {
     }
     let plan = Plan {
         runs,
+        audit: chosen("audit").then(|| audit_loop::plan(&vm)),
         results: results.clone(),
     };
     let plan_path = vm.join("plan.json");
@@ -194,11 +203,24 @@ fn every_apparmor_profile_starts_and_serves_under_a_real_apparmor_kernel() {
         "AppArmor lab ({}, {accel}; runc in the guest):\n{table}",
         kernel.package
     );
+    let closed = plan.audit.as_ref().map(|l| audit_loop::check(l, &results));
+    if let Some(Ok((_, lines))) = &closed {
+        eprintln!("audit loop: ok; the kernel logged:\n{}", lines.join("\n"));
+    }
     assert!(
         only.is_some() || outcomes.len() >= 27,
         "{table}\n{guest_log}"
     );
     assert_eq!(broken, 0, "broken runs:\n{table}\nguest log:\n{guest_log}");
+    if let Some(closed) = closed {
+        let (patch, _) =
+            closed.unwrap_or_else(|e| panic!("audit loop ({accel}): {e}\nguest log:\n{guest_log}"));
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(lab::root().join("snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!("audit-patch@apparmor-vm", patch));
+    }
 }
 
 /// Debian's kernel, extracted under target/lab/vm/kernel/.
@@ -382,6 +404,7 @@ fn boot(kernel: &Kernel, initrd: &Path, results: &Path, vm: &Path) -> String {
         for stale in ["booted", "results.jsonl", "guest.log"] {
             let _ = std::fs::remove_file(results.join(stale));
         }
+        let _ = std::fs::remove_dir_all(results.join("audit"));
         let console = vm.join(format!("console-{accel}.log"));
         let mut child = qemu(kernel, initrd, results, accel, cpu, &console);
         let started = Instant::now();
@@ -623,8 +646,16 @@ fn bundle_for(
             ns["path"] = json!(netns);
         }
     }
+    pack(&spec, bundle, guest_dir)?;
+    let read_only = spec["root"]["readonly"] == json!(true);
+    Ok((profile, uid != 0, net_raw, read_only))
+}
+
+/// The bundle's config.json, then the bundle as `<bundle>.tar` for the guest to unpack at
+/// `guest_dir` ([`unpack`]).
+fn pack(spec: &Value, bundle: &Path, guest_dir: &Path) -> Result<(), String> {
     // The spec names the bundle's files by their guest paths (the guest copies the bundle).
-    let text = serde_json::to_string_pretty(&spec)
+    let text = serde_json::to_string_pretty(spec)
         .map_err(|e| e.to_string())?
         .replace(
             &bundle.display().to_string(),
@@ -640,8 +671,7 @@ fn bundle_for(
             .arg(bundle.with_extension("tar"))
             .arg("."),
     );
-    let read_only = spec["root"]["readonly"] == json!(true);
-    Ok((profile, uid != 0, net_raw, read_only))
+    Ok(())
 }
 
 // ---- the guest half ----
@@ -665,6 +695,22 @@ fn guest(plan: &Path) {
             .unwrap_or_default()
             .trim()
     );
+    // The loop first and alone: the kernel lines after each of its marks are its own.
+    if let Some(l) = &plan.audit {
+        let started = Instant::now();
+        let result = audit_loop::guest(l, &plan.results);
+        eprintln!(
+            "guest: audit loop ({}s): {result:?}",
+            started.elapsed().as_secs()
+        );
+        let dir = plan.results.join("audit");
+        let _ = std::fs::create_dir_all(&dir);
+        std::fs::write(
+            dir.join("result.json"),
+            serde_json::to_vec(&result).expect("result"),
+        )
+        .expect("result");
+    }
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..GUEST_WORKERS {
@@ -696,6 +742,21 @@ fn guest(plan: &Path) {
     });
 }
 
+/// A fresh copy of a bundle [`pack`] made, in the guest's tmpfs at `guest_dir`.
+fn unpack(bundle: &Path, guest_dir: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(guest_dir);
+    std::fs::create_dir_all(guest_dir).map_err(|e| e.to_string())?;
+    lab::must(
+        Command::new("tar")
+            .arg("--numeric-owner")
+            .arg("-xpf")
+            .arg(bundle)
+            .arg("-C")
+            .arg(guest_dir),
+    );
+    Ok(())
+}
+
 fn runc() -> Command {
     let mut c = Command::new("/usr/sbin/runc");
     c.args(["--root", "/run/runc"]);
@@ -719,17 +780,7 @@ fn guest_run(run: &Run) -> Result<String, String> {
         ));
     }
     lap("loaded");
-    let _ = std::fs::remove_dir_all(&run.guest_dir);
-    std::fs::create_dir_all(Path::new(GUEST_RUNS)).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&run.guest_dir).map_err(|e| e.to_string())?;
-    lab::must(
-        Command::new("tar")
-            .arg("--numeric-owner")
-            .arg("-xpf")
-            .arg(&run.bundle)
-            .arg("-C")
-            .arg(&run.guest_dir),
-    );
+    unpack(&run.bundle, &run.guest_dir)?;
     lap("copied");
     lab::must(Command::new("ip").args(["netns", "add", &netns]));
     lab::must(Command::new("ip").args(["-n", &netns, "link", "set", "lo", "up"]));

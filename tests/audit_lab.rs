@@ -76,7 +76,7 @@ fn audit_patch_turns_complain_into_enforce() {
     let up = Up::start(&work, "complain/wired/auditlab/compose.yaml");
     up.wait_ready()
         .unwrap_or_else(|e| panic!("complain mode: {e}"));
-    let log = settled_log_since(&mark);
+    let log = lab::settled_log_since(&mark).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         log.iter().any(|l| l.contains("type=1326")),
         "no seccomp record after the mark:\n{}",
@@ -247,18 +247,4 @@ impl Drop for Up {
     fn drop(&mut self) {
         let _ = lab::run(&mut self.compose(&["down", "-v", "--remove-orphans", "-t", "1"]));
     }
-}
-
-/// The kernel log after `mark`, once kauditd stopped adding to it.
-fn settled_log_since(mark: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    for _ in 0..12 {
-        std::thread::sleep(Duration::from_millis(250));
-        let again = lab::kernel_log_since(mark).unwrap_or_else(|e| panic!("{e}"));
-        if again.len() == lines.len() && !lines.is_empty() {
-            break;
-        }
-        lines = again;
-    }
-    lines
 }

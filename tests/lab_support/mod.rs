@@ -424,7 +424,8 @@ fn build_image(app: &App) {
     );
 }
 
-/// The image's own configuration (entrypoint, command, environment, working directory, user).
+/// The image's own configuration (entrypoint, command, environment, working directory, user,
+/// VOLUME paths).
 #[derive(Debug, Default)]
 pub struct ImageConfig {
     pub entrypoint: Vec<String>,
@@ -432,6 +433,7 @@ pub struct ImageConfig {
     pub env: Vec<String>,
     pub workdir: String,
     pub user: String,
+    pub volumes: Vec<String>,
 }
 
 pub fn image_config(image: &str) -> ImageConfig {
@@ -452,6 +454,11 @@ pub fn image_config(image: &str) -> ImageConfig {
         env: strings("Env"),
         workdir: v["WorkingDir"].as_str().unwrap_or("").to_owned(),
         user: v["User"].as_str().unwrap_or("").to_owned(),
+        // `"Volumes": {"/data": {}}`; the keys are sorted (a JSON object).
+        volumes: v["Volumes"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -740,6 +747,21 @@ pub fn kernel_log_since(mark: &str) -> Result<Vec<String>, String> {
         Some(i) => Ok(lines[i + 1..].iter().map(|l| (*l).to_owned()).collect()),
         None => Err("the kernel log rotated past the lab's mark; rerun".into()),
     }
+}
+
+/// The kernel log after `mark`, once kauditd stopped adding to it (it writes audit records
+/// asynchronously): the lines after the mark, when two reads 250 ms apart agree (3 s at most).
+pub fn settled_log_since(mark: &str) -> Result<Vec<String>, String> {
+    let mut lines = Vec::new();
+    for _ in 0..12 {
+        std::thread::sleep(Duration::from_millis(250));
+        let again = kernel_log_since(mark)?;
+        if again.len() == lines.len() && !lines.is_empty() {
+            break;
+        }
+        lines = again;
+    }
+    Ok(lines)
 }
 
 /// The kernel prints seccomp's audit records through `printk_ratelimit()` (10 per 5 s by

@@ -215,7 +215,8 @@ fn default_caps(spec: &Value) -> Vec<String> {
 /// (Docker's `rw,nosuid,nodev,noexec` plus the entry's options), Docker's unprivileged-port
 /// and ping sysctls, named volumes (Docker fills
 /// an empty named volume from the image's directory, owner and mode included: `seed` copies
-/// it from the rootfs) and the hostname/hosts/resolv.conf files the engine bind-mounts.
+/// it from the rootfs), an anonymous volume per image VOLUME the service does not mount, and
+/// the hostname/hosts/resolv.conf files the engine bind-mounts.
 pub fn compose_spec(
     default: &Value,
     service: &Value,
@@ -356,6 +357,20 @@ pub fn compose_spec(
         let source = work.join("volumes").join(name);
         seed(&rootfs.join(dest.trim_start_matches('/')), &source)?;
         mounts.push(bind(&json!(dest), &source, ro));
+    }
+    // The image's VOLUMEs no mount of the service covers get an anonymous volume each, filled
+    // from the image like a named one and mounted read-write (moby daemon/create_unix.go
+    // `createContainerOSSpecificSettings`): writable under `read_only` too, and unseen by
+    // anything that reads only the manifest.
+    for (i, dest) in image.volumes.iter().enumerate() {
+        let covered = mounts
+            .iter()
+            .any(|m| m["destination"].as_str() == Some(dest.as_str()));
+        if !covered {
+            let source = work.join("volumes").join(format!("anonymous-{i}"));
+            seed(&rootfs.join(dest.trim_start_matches('/')), &source)?;
+            mounts.push(bind(&json!(dest), &source, false));
+        }
     }
     finish(spec, mounts, extras.seccomp, extras.apparmor)
 }
