@@ -323,11 +323,9 @@ fn lower_all(
         merged_into.entry(included).or_insert(by);
     }
     drop(refs);
-    let linked: std::collections::BTreeSet<usize> = pairs
-        .iter()
-        .chain(&merged_into)
-        .flat_map(|(&a, &b)| [a, b])
-        .collect();
+    // Every override pair is in `merged_into` too (override → base).
+    let linked: std::collections::BTreeSet<usize> =
+        merged_into.iter().flat_map(|(&a, &b)| [a, b]).collect();
     let (alone, kept): (Vec<_>, Vec<_>) = sources
         .into_iter()
         .enumerate()

@@ -80,14 +80,7 @@ pub fn kustomize_patches(dir: &Path, display: &str) -> Option<Patches> {
     }
     let shown = if display.is_empty() { "." } else { display };
     Some(Patches {
-        file: format!(
-            "{}{name}",
-            if display.is_empty() {
-                String::new()
-            } else {
-                format!("{display}/")
-            }
-        ),
+        file: normalize(&Path::new(display).join(name)),
         dir: shown.to_owned(),
         paths: listed.into_iter().collect(),
     })
