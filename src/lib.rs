@@ -179,13 +179,23 @@ pub fn load(args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
 }
 
 fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) -> Result<Model> {
-    let mut diags = Diagnostics::new();
-    let model = load_model_in(root, args, &io.env, io.stdin, &mut diags);
-    print_diagnostics(&diags, args.verbose, io.stderr);
+    let (model, diags) = load_printed(root, args, io);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
     Ok(model)
+}
+
+/// The model, with every diagnostic printed to stderr and returned.
+fn load_printed(
+    root: Option<&std::path::Path>,
+    args: &InputArgs,
+    io: &mut Io<'_>,
+) -> (Model, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let model = load_model_in(root, args, &io.env, io.stdin, &mut diags);
+    print_diagnostics(&diags, args.verbose, io.stderr);
+    (model, diags)
 }
 
 /// Read the inputs for a command that reports what it could read (`lint`, `inspect`; issue
@@ -193,9 +203,7 @@ fn load_in(root: Option<&std::path::Path>, args: &InputArgs, io: &mut Io<'_>) ->
 /// other diagnostics). A tree of profiles is never written from this (`load` is
 /// all-or-nothing).
 fn load_partial(args: &InputArgs, io: &mut Io<'_>) -> (Model, Vec<diag::Diagnostic>) {
-    let mut diags = Diagnostics::new();
-    let model = load_model_in(None, args, &io.env, io.stdin, &mut diags);
-    print_diagnostics(&diags, args.verbose, io.stderr);
+    let (model, diags) = load_printed(None, args, io);
     let errors = diags
         .sorted()
         .into_iter()

@@ -205,8 +205,8 @@ pub struct Grant {
     pub ports: Vec<GrantPortRef>,
     pub from: Vec<GrantFrom>,
     pub at: Provenance,
-    /// Last, so that it only breaks ties in the order of grants. The app scope of its source (`input::SourceFile::scope`): a Service it names is
-    /// looked up there first.
+    /// The app scope of its source (`input::SourceFile::scope`): a Service it names is
+    /// looked up there first. Last, so that it only breaks ties in the order of grants.
     #[serde(skip)]
     pub scope: std::sync::Arc<str>,
 }

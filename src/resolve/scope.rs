@@ -61,16 +61,19 @@ pub fn qualify(fragments: &mut [Fragment]) {
     }
 }
 
-/// `<scope>:<id>`; the root scope (shown as the empty path) is `.`.
+/// A scope as a qualifier shows it: the root scope (the empty path) is `.`.
+fn shown(scope: &str) -> &str {
+    if scope.is_empty() { "." } else { scope }
+}
+
+/// `<scope>:<id>`.
 pub fn qualified(scope: &str, id: &str) -> String {
-    let scope = if scope.is_empty() { "." } else { scope };
-    format!("{scope}:{id}")
+    format!("{}:{id}", shown(scope))
 }
 
 /// The id as its manifest names it: `id` without its scope qualifier.
 pub fn local_id<'w>(scope: &str, id: &'w str) -> &'w str {
-    let scope = if scope.is_empty() { "." } else { scope };
-    id.strip_prefix(scope)
+    id.strip_prefix(shown(scope))
         .and_then(|rest| rest.strip_prefix(':'))
         .unwrap_or(id)
 }
@@ -101,13 +104,6 @@ impl<K: Ord, V> Scoped<K, V> {
             .find(|(s, _)| &**s == scope)
             .or_else(|| all.first())
             .map(|(_, v)| v)
-    }
-
-    /// Whether `key` is defined in `scope` itself.
-    pub fn has_in(&self, scope: &str, key: &K) -> bool {
-        self.map
-            .get(key)
-            .is_some_and(|all| all.iter().any(|(s, _)| &**s == scope))
     }
 }
 
@@ -177,6 +173,5 @@ mod tests {
         assert_eq!(s.get("c", "db"), Some(&1));
         assert_eq!(s.get("a", "cache"), Some(&3));
         assert_eq!(s.get("a", "queue"), None);
-        assert!(s.has_in("b", &"cache") && !s.has_in("a", &"cache"));
     }
 }
