@@ -108,6 +108,7 @@ fn run_cinch(args: &[&str]) -> (u8, Vec<u8>, String) {
         env: BTreeMap::new(),
         color: false,
         stderr_color: false,
+        process_exits: false,
     };
     let code = cinch::run(
         std::iter::once("cinch").chain(args.iter().copied()),

@@ -17,6 +17,7 @@ fn main() -> std::process::ExitCode {
         env: std::env::vars().collect(),
         color: cinch::color::auto(std::io::stdout().is_terminal(), no_color.as_deref()),
         stderr_color: cinch::color::auto(std::io::stderr().is_terminal(), no_color.as_deref()),
+        process_exits: true,
     };
     std::process::ExitCode::from(cinch::run(std::env::args_os(), &mut io))
 }

@@ -86,7 +86,7 @@ fn profiles_deserialize_as_oci_linux_seccomp() {
                 g.stem
             );
             for (oci_call, rule) in calls.iter().zip(&g.profile.rules) {
-                let names: Vec<&str> = rule.names.iter().copied().collect();
+                let names: Vec<&str> = rule.names.iter().collect();
                 assert_eq!(oci_call.names(), &names);
                 assert_eq!(
                     oci_call.args().as_ref().map_or(0, Vec::len),
@@ -181,8 +181,8 @@ fn never_allows_what_dockers_default_refuses() {
                         continue; // the developer's declared reason; refusals are not allowances
                     }
                     for n in rule.names.iter().filter(|n| abi.knows(n)) {
-                        let Some(conds) = allowed.get(*n) else {
-                            if abi != arch.native() && native.contains_key(*n) {
+                        let Some(conds) = allowed.get(n) else {
+                            if abi != arch.native() && native.contains_key(n) {
                                 shared_list.insert(format!("{n} on {abi:?}"));
                                 continue;
                             }
@@ -297,7 +297,7 @@ fn counts_meet_the_targets() {
                     matches!(r.source, Source::Capability(_))
                         && r.why.at.iter().any(|p| p.file().is_some())
                 })
-                .flat_map(|r| r.names.iter().copied())
+                .flat_map(|r| r.names.iter())
                 .filter(|n| Abi::X86_64.knows(n))
                 .collect();
             assert!(
@@ -526,7 +526,7 @@ fn unconditional(g: &support::Generated) -> BTreeSet<&'static str> {
         .rules
         .iter()
         .filter(|r| r.args.is_empty() && r.action == Action::Allow)
-        .flat_map(|r| r.names.iter().copied())
+        .flat_map(|r| r.names.iter())
         .collect()
 }
 

@@ -849,7 +849,7 @@ fn emitted_names_are_what_libseccomp_knows() {
                     g.profile
                         .rules
                         .iter()
-                        .flat_map(|r| r.names.iter().copied())
+                        .flat_map(|r| r.names.iter())
                         .filter(|n| abi.knows(n)),
                 );
             }

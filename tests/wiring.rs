@@ -359,6 +359,7 @@ fn compose_copies_keep_variables_unexpanded_whatever_the_environment() {
                 .collect(),
             color: false,
             stderr_color: false,
+            process_exits: false,
         };
         let args = [
             "cinch",

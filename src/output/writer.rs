@@ -18,6 +18,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diag::{Error, Result};
 
@@ -131,6 +132,9 @@ pub struct Staging {
     user: BTreeMap<String, UserEntry>,
     /// Directories of the stage already created or checked.
     dirs: Mutex<BTreeSet<String>>,
+    /// Every file written so far has the same bytes in the target: compared as each is
+    /// written (by the threads writing), so an up-to-date tree needs no second pass.
+    same_so_far: AtomicBool,
     /// Held until the swap: concurrent runs on one target serialize here.
     _lock: fs::File,
 }
@@ -184,6 +188,7 @@ impl Staging {
             old,
             user: BTreeMap::new(),
             dirs: Mutex::new(BTreeSet::new()),
+            same_so_far: AtomicBool::new(exists),
             _lock: lock,
         };
         if exists {
@@ -216,7 +221,13 @@ impl Staging {
         let mut f =
             fs::File::create_new(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
         f.write_all(bytes)
-            .map_err(|e| Error::io(path.display().to_string(), e))
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        if self.same_so_far.load(Ordering::Relaxed)
+            && !(self.old.contains(rel) && fs::read(self.dir.join(rel)).is_ok_and(|b| b == bytes))
+        {
+            self.same_so_far.store(false, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     /// A file written into the stage.
@@ -266,21 +277,17 @@ impl Staging {
         opts: WriteOptions,
     ) -> Result<WriteReport> {
         let files: BTreeSet<&String> = files.into_iter().collect();
-        if self.exists && self.old.len() == files.len() && self.old.iter().eq(files.iter().copied())
+        // Every file was compared as it was written (`write`); the lists must match too.
+        if self.exists
+            && self.same_so_far.load(Ordering::Relaxed)
+            && self.old.len() == files.len()
+            && self.old.iter().eq(files.iter().copied())
         {
-            let same = files.iter().all(|rel| {
-                match (fs::read(self.stage.join(rel)), fs::read(self.dir.join(rel))) {
-                    (Ok(a), Ok(b)) => a == b,
-                    _ => false,
-                }
+            return Ok(WriteReport {
+                written: 0,
+                removed: Vec::new(),
+                unchanged: true,
             });
-            if same {
-                return Ok(WriteReport {
-                    written: 0,
-                    removed: Vec::new(),
-                    unchanged: true,
-                });
-            }
         }
         let mut manifest = format!(
             "{MANIFEST_HEADER}{MANIFEST_VERSION}{}\n",
@@ -313,8 +320,25 @@ impl Drop for Staging {
     /// The stage holds either a half-built tree (failure) or, after an exchange, the old
     /// tree; either way it goes.
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.stage);
+        remove_tree(&self.stage);
     }
+}
+
+/// `fs::remove_dir_all`, its top-level entries in parallel: a 10,000-workload tree is 30,000
+/// files in three folders, and unlinking them one by one was a tenth of `generate`'s time.
+fn remove_tree(dir: &Path) {
+    use rayon::prelude::*;
+    if let Ok(entries) = fs::read_dir(dir) {
+        let paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.par_iter().for_each(|p| {
+            // Not following symlinks: a symlink (a user's, carried over) is removed itself.
+            match fs::symlink_metadata(p) {
+                Ok(m) if m.is_dir() => drop(fs::remove_dir_all(p)),
+                _ => drop(fs::remove_file(p)),
+            }
+        });
+    }
+    let _ = fs::remove_dir_all(dir);
 }
 
 /// Copy everything under `from` that cinch did not generate into `to`.

@@ -41,6 +41,7 @@ fn run_in_process(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
             .collect(),
         color: false,
         stderr_color: false,
+        process_exits: false,
     };
     let code = cinch::run(
         std::iter::once("cinch").chain(args.iter().copied()),

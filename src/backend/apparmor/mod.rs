@@ -39,7 +39,7 @@ pub fn emit(
     diags: &mut Diagnostics,
 ) -> Result<()> {
     let renderer = Renderer::new()?;
-    for w in model.workloads.iter().filter(|w| w.confinable()) {
+    super::per_workload(model, tree, diags, |w, tree, diags| {
         for c in &w.containers {
             let stem = naming.container(&w.id, &c.name);
             match build(w, c, stem, complain, diags) {
@@ -49,6 +49,6 @@ pub fn emit(
                 Outcome::Unconfined { .. } | Outcome::Rejected => {}
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

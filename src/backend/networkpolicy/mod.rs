@@ -27,6 +27,8 @@ pub use render::comment_safe;
 pub use selector::{DnsChoice, DnsTarget, PeerSpec};
 pub use undeclared::{App, Undeclared};
 
+use rayon::prelude::*;
+
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::intent::{Model, WorkloadKind};
 use crate::output::{Naming, OutputTree, sanitize};
@@ -104,13 +106,12 @@ pub struct Policies {
     )>,
 }
 
-/// Plan and build the policies of every workload.
-/// Build the policy of every plan, in plan order, handing each to `f` as soon as it exists
-/// (`emit` renders and drops it at once, so 10,000 policies are never all in memory).
-fn each_policy(model: &Model, plans: &[plan::Plan], mut f: impl FnMut(build::Policy)) {
+/// The plans that get a policy, each with its object name, in plan order.
+fn named<'a>(model: &Model, plans: &'a [plan::Plan]) -> Vec<(&'a plan::Plan, String)> {
     // metadata.name must be unique per namespace: `cinch-<name>`, then `-2`, `-3`, … for
     // names that only differ in characters a Kubernetes name cannot hold.
     let mut taken: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    let mut out = Vec::new();
     for plan in plans {
         let Some(w) = model.workload(&plan.workload) else {
             continue;
@@ -124,10 +125,9 @@ fn each_policy(model: &Model, plans: &[plan::Plan], mut f: impl FnMut(build::Pol
             .chain((2..).map(|i| format!("{base}-{i}")))
             .find(|n| taken.insert((ns.clone(), n.clone())))
             .expect("an unused name exists");
-        if let Some(p) = build::policy(model, plan, name) {
-            f(p);
-        }
+        out.push((plan, name));
     }
+    out
 }
 
 /// With `--default-deny`: every namespace a pod of the inputs runs in, also one whose
@@ -159,8 +159,10 @@ fn default_deny(
 
 pub fn policies(model: &Model, opts: &Options) -> Policies {
     let (plans, apps) = plan::plan(model, opts);
-    let mut policies = Vec::new();
-    each_policy(model, &plans, |p| policies.push(p));
+    let policies = named(model, &plans)
+        .into_iter()
+        .filter_map(|(plan, name)| build::policy(model, plan, name))
+        .collect();
     let default_deny = default_deny(model, opts);
     Policies {
         plans,
@@ -191,20 +193,40 @@ pub fn emit(
             a.message(model, opts.undeclared),
         ));
     }
-    each_policy(model, &plans, |p| match render::policy_file(&p) {
-        Ok(bytes) => tree.insert(
-            "networkpolicy",
-            &format!("{}.yaml", naming.workload(&p.workload)),
-            bytes,
-        ),
-        Err(e) => diags.push(Diagnostic::new(
-            Severity::Error,
-            Code::Output,
-            "<output>",
-            0,
-            format!("networkpolicy for {}: {e}", p.workload),
-        )),
-    });
+    // Each policy is built, rendered and dropped at once (10,000 policies are never all in
+    // memory), in parallel chunks merged in plan order (see `super::per_workload`).
+    let named = named(model, &plans);
+    let results: Vec<(OutputTree, Diagnostics)> = named
+        .par_chunks(64)
+        .map(|chunk| {
+            let mut t = tree.child();
+            let mut d = Diagnostics::new();
+            for (plan, name) in chunk {
+                let Some(p) = build::policy(model, plan, name.clone()) else {
+                    continue;
+                };
+                match render::policy_file(&p) {
+                    Ok(bytes) => t.insert(
+                        "networkpolicy",
+                        &format!("{}.yaml", naming.workload(&p.workload)),
+                        bytes,
+                    ),
+                    Err(e) => d.push(Diagnostic::new(
+                        Severity::Error,
+                        Code::Output,
+                        "<output>",
+                        0,
+                        format!("networkpolicy for {}: {e}", p.workload),
+                    )),
+                }
+            }
+            (t, d)
+        })
+        .collect();
+    for (t, d) in results {
+        tree.absorb(t);
+        diags.extend(d);
+    }
     let mut stems: BTreeMap<String, usize> = BTreeMap::new();
     for (ns, object) in &default_deny(model, opts) {
         // `_compose` cannot be a namespace (a DNS label has no `_`).

@@ -13,10 +13,11 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
 use std::str::FromStr;
 
 use serde::Serialize;
+
+use super::names::NameSet;
 
 /// A target architecture family, as `--arch` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -62,7 +63,7 @@ pub enum Abi {
 /// ARM-private syscalls (`__ARM_NR_*` in arch/arm/include/uapi/asm/unistd.h) that libseccomp
 /// resolves by name but the `syscalls` crate does not list. 32-bit arm libcs set the thread
 /// pointer with `set_tls`; JITs flush with `cacheflush`.
-const ARM_PRIVATE: &[&str] = &["breakpoint", "cacheflush", "set_tls"];
+pub(super) const ARM_PRIVATE: &[&str] = &["breakpoint", "cacheflush", "set_tls"];
 
 /// The asm-generic time64 calls (numbers 403–423). The `syscalls` crate lists them for
 /// aarch64 too, but include/uapi/asm-generic/unistd.h defines them only for 32-bit ABIs
@@ -272,15 +273,15 @@ fn lookup(
 /// ABI of `arches`: the name itself where an ABI has it, its replacement where an ABI lacks
 /// it, and the 32-bit variants on 32-bit ABIs. Names no selected ABI knows are dropped.
 pub fn resolve(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {
-    resolved(name, arches).iter().copied().collect()
+    resolved(name, arches).to_btree()
 }
 
-/// [`resolve`] as a shared sorted list. Every container asks for the same few hundred names,
+/// [`resolve`] as a [`NameSet`]. Every container asks for the same few hundred names,
 /// and resolving one means parsing it against five ABI tables, so results are memoized per
 /// (architectures, name) — per thread: no lock to contend for and no allocation on a hit.
 /// The cache only saves work; what it returns is the same as computing it again.
-pub fn resolved(name: &str, arches: &BTreeSet<Arch>) -> Rc<[&'static str]> {
-    type Cache = RefCell<HashMap<u8, HashMap<Box<str>, Rc<[&'static str]>>>>;
+pub fn resolved(name: &str, arches: &BTreeSet<Arch>) -> NameSet {
+    type Cache = RefCell<HashMap<u8, HashMap<Box<str>, NameSet>>>;
     thread_local! {
         static CACHE: Cache = RefCell::default();
     }
@@ -289,16 +290,16 @@ pub fn resolved(name: &str, arches: &BTreeSet<Arch>) -> Rc<[&'static str]> {
         let mut cache = cache.borrow_mut();
         let by_name = cache.entry(mask).or_default();
         if let Some(hit) = by_name.get(name) {
-            return Rc::clone(hit);
+            return *hit;
         }
-        let out: Rc<[&'static str]> = resolve_uncached(name, arches).into_iter().collect();
-        by_name.insert(name.into(), Rc::clone(&out));
+        let out = resolve_uncached(name, arches);
+        by_name.insert(name.into(), out);
         out
     })
 }
 
-fn resolve_uncached(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static str> {
-    let mut out = BTreeSet::new();
+fn resolve_uncached(name: &str, arches: &BTreeSet<Arch>) -> NameSet {
+    let mut out = NameSet::default();
     for abi in arches.iter().flat_map(|a| a.abis()) {
         let mut wanted: Vec<&str> = Vec::new();
         if abi.knows(name) {
@@ -314,33 +315,12 @@ fn resolve_uncached(name: &str, arches: &BTreeSet<Arch>) -> BTreeSet<&'static st
         }
         for w in wanted {
             if abi.knows(w) {
-                out.insert(intern(w));
+                let known = out.insert(w);
+                debug_assert!(known, "{w} is known to {abi:?} but not in the name table");
             }
         }
     }
     out
-}
-
-/// A `'static` copy of a syscall name the tables know (all names come from the tables'
-/// own strings, so profiles borrow nothing from their inputs).
-fn intern(name: &str) -> &'static str {
-    if let Ok(s) = syscalls::x86_64::Sysno::from_str(name) {
-        return s.name();
-    }
-    if let Ok(s) = syscalls::x86::Sysno::from_str(name) {
-        return s.name();
-    }
-    if let Ok(s) = syscalls::aarch64::Sysno::from_str(name) {
-        return s.name();
-    }
-    if let Ok(s) = syscalls::arm::Sysno::from_str(name) {
-        return s.name();
-    }
-    ARM_PRIVATE
-        .iter()
-        .copied()
-        .find(|n| *n == name)
-        .expect("intern is only called with names an ABI knows")
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::intent::{
 
 use super::arch::{self, Arch};
 use super::groups::{CLONE_NAMESPACE_FLAGS, ENOSYS, Family, Gate, Group};
+use super::names::NameSet;
 use super::profile::{Action, ArgCmp, ProfileNote, Rule, SeccompProfile, Source, Why};
 use super::{capabilities, container_runtime, runtimes};
 
@@ -131,9 +132,9 @@ fn source(w: &Workload, c: &Container) -> String {
 struct Ctx<'a> {
     c: &'a Container,
     /// The well-known runtime, its provenance and what it was measured to call.
-    runtime: Option<(Runtime, Provenance, runtimes::Measured)>,
+    runtime: Option<(Runtime, Provenance, &'static runtimes::Measured)>,
     /// Measured names (runtime, plus the shell's when a shell runs first).
-    measured: Option<BTreeSet<&'static str>>,
+    measured: Option<NameSet>,
     /// Why the shell's measurement was added.
     shell_why: Vec<Provenance>,
     network: Option<(String, Vec<Provenance>)>,
@@ -155,7 +156,7 @@ impl<'a> Ctx<'a> {
             .map(|f| (f.value, f.at.clone(), runtimes::measured(f.value)));
         let mut shell_why = Vec::new();
         let measured = runtime.as_ref().map(|(rt, _, m)| {
-            let mut names = m.names.clone();
+            let mut names = m.name_set;
             if *rt != Runtime::Shell {
                 if let Some(why) = c
                     .image
@@ -167,7 +168,7 @@ impl<'a> Ctx<'a> {
                 }
                 shell_why.extend(shell_commands(c));
                 if !shell_why.is_empty() {
-                    names.extend(runtimes::measured(Runtime::Shell).names);
+                    names = names.union(&runtimes::measured(Runtime::Shell).name_set);
                 }
             }
             names
@@ -666,7 +667,7 @@ fn explicit(
 /// Collects rules; a name is listed unconditionally at most once.
 struct Builder<'a> {
     arches: &'a BTreeSet<Arch>,
-    owned: BTreeSet<&'static str>,
+    owned: NameSet,
     rules: Vec<Rule>,
 }
 
@@ -674,37 +675,25 @@ impl<'a> Builder<'a> {
     fn new(arches: &'a BTreeSet<Arch>) -> Self {
         Builder {
             arches,
-            owned: BTreeSet::new(),
+            owned: NameSet::default(),
             rules: Vec::new(),
         }
     }
 
-    fn resolve(&self, names: &[&str]) -> BTreeSet<&'static str> {
-        let mut out = BTreeSet::new();
-        for n in names {
-            out.extend(arch::resolved(n, self.arches).iter().copied());
-        }
-        out
+    fn resolve(&self, names: &[&str]) -> NameSet {
+        names.iter().fold(NameSet::default(), |set, n| {
+            set.union(&arch::resolved(n, self.arches))
+        })
     }
 
     /// Allow these calls unconditionally, minus the ones an earlier reason already allows.
     fn allow(&mut self, source: Source, names: Vec<&'static str>, why: Why) {
-        let names: BTreeSet<&'static str> = self
-            .resolve(&names)
-            .difference(&self.owned)
-            .copied()
-            .collect();
+        let names = self.resolve(&names).minus(&self.owned);
         if names.is_empty() {
             return;
         }
-        self.owned.extend(&names);
-        self.rules.push(Rule {
-            names,
-            action: Action::Allow,
-            args: Vec::new(),
-            why,
-            source,
-        });
+        self.owned = self.owned.union(&names);
+        self.push(names, Action::Allow, Vec::new(), why, source);
     }
 
     /// A rule with argument conditions (ANDed) or another action.
@@ -720,6 +709,17 @@ impl<'a> Builder<'a> {
         if names.is_empty() {
             return;
         }
+        self.push(names, action, args, why, source);
+    }
+
+    fn push(
+        &mut self,
+        names: NameSet,
+        action: Action,
+        args: Vec<ArgCmp>,
+        why: Why,
+        source: Source,
+    ) {
         self.rules.push(Rule {
             names,
             action,
@@ -736,7 +736,7 @@ impl<'a> Builder<'a> {
             .into_iter()
             .filter_map(|mut r| {
                 if !r.args.is_empty() || r.action != Action::Allow {
-                    r.names.retain(|n| !owned.contains(n));
+                    r.names = r.names.minus(&owned);
                 }
                 (!r.names.is_empty()).then_some(r)
             })

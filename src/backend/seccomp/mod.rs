@@ -15,6 +15,7 @@ pub mod build;
 pub mod capabilities;
 pub mod container_runtime;
 pub mod groups;
+pub mod names;
 pub mod profile;
 pub mod render;
 pub mod runtimes;
@@ -48,7 +49,7 @@ pub fn emit(
 ) {
     // One profile at a time: built, rendered, handed to the tree (which may write it out
     // at once), dropped — a 10,000-container run never holds every typed profile.
-    for w in model.workloads.iter().filter(|w| w.confinable()) {
+    let _ = super::per_workload(model, tree, diags, |w, tree, diags| {
         for c in &w.containers {
             let Some(p) = build::build(w, c, opts, diags) else {
                 continue;
@@ -56,5 +57,6 @@ pub fn emit(
             let stem = naming.container(&p.workload, &p.container);
             tree.insert("seccomp", &format!("{stem}.json"), render::json(&p));
         }
-    }
+        Ok::<(), std::convert::Infallible>(())
+    });
 }

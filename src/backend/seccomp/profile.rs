@@ -9,6 +9,7 @@ use crate::intent::Provenance;
 
 use super::arch::{Abi, Arch};
 use super::groups::{Family, Group};
+use super::names::NameSet;
 use crate::intent::Capability;
 
 /// What the kernel does for a matching call.
@@ -127,7 +128,8 @@ pub enum Source {
 /// One entry: these names, with these argument conditions (ANDed), get this action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
-    pub names: BTreeSet<&'static str>,
+    /// Sorted, as every reader lists them.
+    pub names: NameSet,
     pub action: Action,
     pub args: Vec<ArgCmp>,
     pub why: Why,
@@ -171,7 +173,7 @@ impl SeccompProfile {
         self.rules
             .iter()
             .filter(|r| matches!(r.action, Action::Allow | Action::Log))
-            .flat_map(|r| r.names.iter().copied())
+            .flat_map(|r| r.names.iter())
             .filter(|n| abi.knows(n))
             .collect()
     }

@@ -55,7 +55,7 @@ pub fn json(p: &SeccompProfile) -> Vec<u8> {
             .rules
             .iter()
             .map(|r| JsonSyscall {
-                names: r.names.iter().copied().collect(),
+                names: r.names.iter().collect(),
                 action: r.action.scmp(),
                 errno_ret: r.action.errno(),
                 args: r

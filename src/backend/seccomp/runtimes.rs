@@ -26,6 +26,7 @@ use std::collections::BTreeSet;
 use crate::intent::{ImageRef, Runtime};
 
 use super::groups::Family;
+use super::names::NameSet;
 
 /// One runtime's measurement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub struct Measured {
     pub runtime: Runtime,
     /// x86_64 syscall names.
     pub names: BTreeSet<&'static str>,
+    /// The same names as a set the seccomp builder combines cheaply.
+    pub name_set: NameSet,
     /// Socket families it created (`socket`/`socketpair` first argument).
     pub families: BTreeSet<Family>,
     /// The first lines of the data file (how it was measured), without `# `.
@@ -83,8 +86,18 @@ fn program_known(runtime: Runtime) -> bool {
     }
 }
 
-/// The measurement for a runtime.
-pub fn measured(runtime: Runtime) -> Measured {
+/// The measurement for a runtime, parsed once per run (every container asks).
+pub fn measured(runtime: Runtime) -> &'static Measured {
+    static ALL: std::sync::OnceLock<Vec<Measured>> = std::sync::OnceLock::new();
+    let all = ALL.get_or_init(|| Runtime::ALL.iter().map(|rt| parse(*rt)).collect());
+    let i = Runtime::ALL
+        .iter()
+        .position(|rt| *rt == runtime)
+        .expect("Runtime::ALL lists every runtime");
+    &all[i]
+}
+
+fn parse(runtime: Runtime) -> Measured {
     let text = data(runtime);
     let mut names = BTreeSet::new();
     let mut families = BTreeSet::new();
@@ -102,9 +115,15 @@ pub fn measured(runtime: Runtime) -> Measured {
             names.insert(line);
         }
     }
+    let mut name_set = NameSet::default();
+    for n in &names {
+        let known = name_set.insert(n);
+        debug_assert!(known, "{runtime}: {n} is in no syscall table");
+    }
     Measured {
         runtime,
         names,
+        name_set,
         families,
         header,
         program_known: program_known(runtime),
