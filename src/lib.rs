@@ -137,6 +137,8 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
             out.write_all(b"\n")
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::io("stdout", e))?;
+            drop(out);
+            io.release(model);
             Ok(if errors.is_empty() { 0 } else { 2 })
         }
         Command::Generate(args) => generate(&args, io),

@@ -30,6 +30,14 @@ use crate::intent::{
 pub fn resolve(mut fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
     scope::qualify(&mut fragments);
     let mut all = Fragment::default();
+    // One allocation per list: growing them one fragment at a time copied 10,000
+    // workloads (900 bytes each) over and over into fresh memory (issue 17).
+    all.workloads
+        .reserve_exact(fragments.iter().map(|f| f.workloads.len()).sum());
+    all.services
+        .reserve_exact(fragments.iter().map(|f| f.services.len()).sum());
+    all.config_maps
+        .reserve_exact(fragments.iter().map(|f| f.config_maps.len()).sum());
     for f in fragments {
         all.extend(f);
     }

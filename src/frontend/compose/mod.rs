@@ -656,8 +656,14 @@ impl Extends {
             );
             return None;
         }
-        let root = ctx.files[file as usize].root.clone();
-        let Some(def) = root.get("services").and_then(|s| s.get(name)) else {
+        // Only the definition is copied, not the file it is in (once per service, that
+        // was quadratic in the services of a file; issue 17).
+        let def = ctx.files[file as usize]
+            .root
+            .get("services")
+            .and_then(|s| s.get(name))
+            .cloned();
+        let Some(def) = def else {
             ctx.error(
                 Code::UnknownExtends,
                 at,
@@ -672,7 +678,7 @@ impl Extends {
         let def = if def.is_null() {
             Node::new(def.mark, yaml::Value::Map(Vec::new()))
         } else {
-            def.clone()
+            def
         };
         if def.as_map().is_none() {
             ctx.wrong_type(&def, &format!("services.{name}"), "a map");
@@ -680,7 +686,8 @@ impl Extends {
             return None;
         }
         let result = match def.get("extends") {
-            None => Some(def.clone()),
+            // Nothing to merge: as cheap to find again as to remember.
+            None => return Some(def),
             Some(ext) => {
                 stack.push((file, name.to_owned()));
                 let base = self.base(ctx, file, name, ext, stack);
