@@ -52,7 +52,8 @@ pub struct Model {
     /// Ingress / Gateway routes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
-    /// ConfigMaps, used to resolve references; not printed (their values are in `env`).
+    /// ConfigMaps, used to resolve references, then emptied by the resolver; not printed
+    /// (their values are in `env`).
     #[serde(skip)]
     pub config_maps: Vec<ConfigMap>,
     /// Connection intent read from custom resources (ServiceMonitor, authorization

@@ -102,6 +102,9 @@ pub fn resolve(mut fragments: Vec<Fragment>, diags: &mut Diagnostics) -> Model {
             diags.push(n.at.diagnostic(n.severity, Code::Unresolved, n.message.clone()));
         }
     }
+    // Their values are in the workloads' `env` and references now, and nothing after the
+    // resolver reads them: their memory goes to the backends (issue 17).
+    model.config_maps = Vec::new();
     model
 }
 
