@@ -137,27 +137,38 @@ pub fn emit(model: &Model, opts: &Options, tree: &mut OutputTree, diags: &mut Di
     }
 }
 
-/// The confinable workloads of `model`, handed to `each` in chunks that run in parallel,
-/// each chunk into its own tree and diagnostics; the results are merged in model order,
-/// so the tree and the diagnostics do not depend on which chunk finished first. The
-/// backends running beside each other (`emit`) do not keep 2 cores busy on their own: one
-/// backend is most of the work (issue 17).
+/// The confinable workloads of `model`, through [`in_chunks`]. The backends running beside
+/// each other (`emit`) do not keep 2 cores busy on their own: one backend is most of the
+/// work (issue 17).
 fn per_workload<E: Send>(
     model: &Model,
     tree: &mut OutputTree,
     diags: &mut Diagnostics,
     each: impl Fn(&crate::intent::Workload, &mut OutputTree, &mut Diagnostics) -> Result<(), E> + Sync,
 ) -> Result<(), E> {
-    // Big enough that a chunk's bookkeeping is nothing beside its profiles.
-    const CHUNK: usize = 64;
     let workloads: Vec<&crate::intent::Workload> =
         model.workloads.iter().filter(|w| w.confinable()).collect();
-    let results: Vec<(OutputTree, Diagnostics, Result<(), E>)> = workloads
+    in_chunks(&workloads, tree, diags, |w, t, d| each(w, t, d))
+}
+
+/// `items` handed to `each` in chunks that run in parallel, each chunk into its own tree
+/// and diagnostics; the results are merged in the items' order, so the tree and the
+/// diagnostics do not depend on which chunk finished first. The first error is returned
+/// (after every chunk has run).
+fn in_chunks<T: Sync, E: Send>(
+    items: &[T],
+    tree: &mut OutputTree,
+    diags: &mut Diagnostics,
+    each: impl Fn(&T, &mut OutputTree, &mut Diagnostics) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    // Big enough that a chunk's bookkeeping is nothing beside its profiles.
+    const CHUNK: usize = 64;
+    let results: Vec<(OutputTree, Diagnostics, Result<(), E>)> = items
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut t = tree.child();
             let mut d = Diagnostics::new();
-            let r = chunk.iter().try_for_each(|w| each(w, &mut t, &mut d));
+            let r = chunk.iter().try_for_each(|item| each(item, &mut t, &mut d));
             (t, d, r)
         })
         .collect();

@@ -27,8 +27,6 @@ pub use render::comment_safe;
 pub use selector::{DnsChoice, DnsTarget, PeerSpec};
 pub use undeclared::{App, Undeclared};
 
-use rayon::prelude::*;
-
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::intent::{Model, WorkloadKind};
 use crate::output::{Naming, OutputTree, sanitize};
@@ -194,39 +192,28 @@ pub fn emit(
         ));
     }
     // Each policy is built, rendered and dropped at once (10,000 policies are never all in
-    // memory), in parallel chunks merged in plan order (see `super::per_workload`).
+    // memory), in parallel chunks merged in plan order.
     let named = named(model, &plans);
-    let results: Vec<(OutputTree, Diagnostics)> = named
-        .par_chunks(64)
-        .map(|chunk| {
-            let mut t = tree.child();
-            let mut d = Diagnostics::new();
-            for (plan, name) in chunk {
-                let Some(p) = build::policy(model, plan, name.clone()) else {
-                    continue;
-                };
-                match render::policy_file(&p) {
-                    Ok(bytes) => t.insert(
-                        "networkpolicy",
-                        &format!("{}.yaml", naming.workload(&p.workload)),
-                        bytes,
-                    ),
-                    Err(e) => d.push(Diagnostic::new(
-                        Severity::Error,
-                        Code::Output,
-                        "<output>",
-                        0,
-                        format!("networkpolicy for {}: {e}", p.workload),
-                    )),
-                }
-            }
-            (t, d)
-        })
-        .collect();
-    for (t, d) in results {
-        tree.absorb(t);
-        diags.extend(d);
-    }
+    let _ = super::in_chunks(&named, tree, diags, |(plan, name), tree, diags| {
+        let Some(p) = build::policy(model, plan, name.clone()) else {
+            return Ok::<(), std::convert::Infallible>(());
+        };
+        match render::policy_file(&p) {
+            Ok(bytes) => tree.insert(
+                "networkpolicy",
+                &format!("{}.yaml", naming.workload(&p.workload)),
+                bytes,
+            ),
+            Err(e) => diags.push(Diagnostic::new(
+                Severity::Error,
+                Code::Output,
+                "<output>",
+                0,
+                format!("networkpolicy for {}: {e}", p.workload),
+            )),
+        }
+        Ok(())
+    });
     let mut stems: BTreeMap<String, usize> = BTreeMap::new();
     for (ns, object) in &default_deny(model, opts) {
         // `_compose` cannot be a namespace (a DNS label has no `_`).
