@@ -21,16 +21,12 @@ pub fn warning(w: &Workload, c: &Container) -> Option<Diagnostic> {
         return None;
     }
     let at = &c.privileged.at;
-    let d = at.diagnostic(
+    Some(at.diagnostic_at_column(
         Severity::Warning,
         Code::Privileged,
         format!(
             "container `{}` of {} is privileged: runtimes apply no seccomp or AppArmor profile to it, so none is written; drop `privileged` and add only the capabilities it needs",
             c.name, w.id
         ),
-    );
-    Some(match at.location().and_then(|l| l.column) {
-        Some(col) => d.with_column(col),
-        None => d,
-    })
+    ))
 }

@@ -31,7 +31,7 @@ pub use grant::{
     MeshAuthentication, MeshServer, MonitorSelection, Namespaces, Operator, Requirement, Scraper,
 };
 pub use image::{ImageRef, Runtime};
-pub use provenance::{Fact, Location, Overridden, Provenance, layer};
+pub use provenance::{Fact, Location, Overridden, Provenance, field, layer};
 pub use source::{Manifest, ManifestFormat, PathSegment, SourceRef, Syntax, pointer_mut};
 pub use user::User;
 pub use workload::{

@@ -76,7 +76,7 @@ pub fn infer(model: &mut Model) {
         let at = match image.at.location() {
             Some(at) => {
                 let mut at = at.clone();
-                at.field = format!("{} ({name} listens on {port} by default)", at.field);
+                at.field = format!("{} ({name} listens on {port} by default)", at.field).into();
                 Provenance::cited(at, image.at.vias().to_vec())
             }
             None => image.at.clone(),

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostics, Severity};
 use crate::intent::{Capability, Container, DeclaredProfile, Provenance, Workload};
 
 use super::escape::{ProfileName, Unsafe};
@@ -72,16 +72,13 @@ pub fn build(
     exec::groups(c, &mounts, &mut groups, &mut problems);
     let Some(name) = name.filter(|_| problems.0.is_empty()) else {
         for (at, message) in problems.0 {
-            diags.push(located(
-                at.diagnostic(
-                    Severity::Error,
-                    Code::Unsafe,
-                    format!(
-                        "{message}; no AppArmor profile is written for container `{}` of {}",
-                        c.name, w.id
-                    ),
+            diags.push(at.diagnostic_at_column(
+                Severity::Error,
+                Code::Unsafe,
+                format!(
+                    "{message}; no AppArmor profile is written for container `{}` of {}",
+                    c.name, w.id
                 ),
-                &at,
             ));
         }
         return Outcome::Rejected;
@@ -115,13 +112,6 @@ pub fn build(
         name,
         groups,
     }))
-}
-
-fn located(d: Diagnostic, at: &Provenance) -> Diagnostic {
-    match at.location().and_then(|l| l.column) {
-        Some(col) => d.with_column(col),
-        None => d,
-    }
 }
 
 /// `--complain`, else explicit intent (`x-cinch: {complain: true}`) on the container or workload.

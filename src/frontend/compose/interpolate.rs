@@ -373,7 +373,7 @@ pub fn parse_env_file_into(
                     file: std::sync::Arc::clone(file),
                     line: line_no,
                     column: None,
-                    field: key.to_owned(),
+                    field: crate::intent::field(key),
                 }),
             },
         );

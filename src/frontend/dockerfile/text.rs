@@ -37,7 +37,7 @@ impl<'t> Text<'t> {
         u32::try_from(i).unwrap_or(u32::MAX)
     }
 
-    pub fn at(&self, offset: usize, field: impl Into<String>) -> Provenance {
+    pub fn at(&self, offset: usize, field: impl AsRef<str>) -> Provenance {
         Provenance::line(&self.file, self.line(offset), field)
     }
 

@@ -352,7 +352,7 @@ fn kubernetes_container(sink: &mut Sink<'_>, c: &Container) {
 /// The user an image's `USER` names without an id: `runAsNonRoot` cannot check it.
 fn dockerfile_user(sink: &mut Sink<'_>, c: &Container) {
     let Some(user) = &c.user else { return };
-    let from_dockerfile = user.at.location().is_some_and(|l| l.field == "USER");
+    let from_dockerfile = user.at.location().is_some_and(|l| &*l.field == "USER");
     if from_dockerfile && user.value.uid.is_none() && user.value.is_root() != Some(true) {
         sink.rule(
             Rule::UserByName,

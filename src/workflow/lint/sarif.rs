@@ -70,7 +70,7 @@ fn descriptor(r: Rule) -> ReportingDescriptor {
 /// FNV-1a of the finding's identity (rule, workload, container, field): stable across line
 /// moves, different for different findings.
 fn fingerprint(f: &Finding) -> String {
-    let field = f.at.location().map_or("", |l| l.field.as_str());
+    let field = f.at.location().map_or("", |l| &*l.field);
     let key = format!(
         "{}\0{}\0{}\0{}",
         f.rule.id(),
@@ -120,7 +120,7 @@ fn result(f: &Finding) -> SarifResult {
     let physical = physical(
         loc.map_or("", |l| &*l.file),
         loc.map_or(1, |l| l.line),
-        loc.and_then(|l| l.column),
+        loc.and_then(|l| l.column).map(std::num::NonZeroU32::get),
     );
     let who = match &f.container {
         Some(c) => format!("{} (container {c})", f.workload),
