@@ -165,6 +165,21 @@ fn is_ip(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok()
 }
 
+/// A reference to a dotted name or an address that no workload of the inputs answers to:
+/// a peer outside (Compose and Kubernetes alike).
+fn external_peer(r: &Reference, port: Option<u16>) -> Peer {
+    Peer {
+        target: PeerTarget::External {
+            host: r.host.clone(),
+            cidr: None,
+        },
+        port,
+        protocol: Protocol::Tcp,
+        at: r.at.clone(),
+        by: None,
+    }
+}
+
 fn resolve_compose(model: &mut Model) {
     // (project, name or alias) → workload index, in the asker's scope first. Service names
     // come before aliases, so a name wins over another service's alias.
@@ -219,16 +234,9 @@ fn resolve_compose(model: &mut Model) {
                         by: None,
                     });
                 }
-                None if r.host.contains('.') || is_ip(&r.host) => peers.push(Peer {
-                    target: PeerTarget::External {
-                        host: r.host.clone(),
-                        cidr: None,
-                    },
-                    port,
-                    protocol: Protocol::Tcp,
-                    at: r.at.clone(),
-                    by: None,
-                }),
+                None if r.host.contains('.') || is_ip(&r.host) => {
+                    peers.push(external_peer(r, port))
+                }
                 // A bare word from a variable named like an address (`REDIS_HOST: cache`)
                 // is only a guess; it is dropped quietly unless it names a service.
                 None if matches!(r.via, ReferenceKind::Env { .. } | ReferenceKind::Arg)
