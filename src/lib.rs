@@ -125,18 +125,16 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<u8> {
     match cli.command {
         Command::Inspect(args) => {
             // What could be read is printed even when some inputs have errors (exit 2).
-            let (model, errors) = load_partial(&args.input, io);
+            let (mut model, errors) = load_partial(&args.input, io);
             // Streamed: the pretty JSON of 10,000 workloads is hundreds of MB as one String.
             let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.stdout);
-            serde_json::to_writer_pretty(&mut out, &model).map_err(|e| {
+            workflow::inspect::write_pretty(&mut model, &mut out).map_err(|e| {
                 match e.io_error_kind() {
                     Some(_) => Error::io("stdout", e.into()),
                     None => Error::Internal(e.to_string()),
                 }
             })?;
-            out.write_all(b"\n")
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::io("stdout", e))?;
+            out.flush().map_err(|e| Error::io("stdout", e))?;
             drop(out);
             io.release(model);
             Ok(if errors.is_empty() { 0 } else { 2 })

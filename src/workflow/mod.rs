@@ -7,4 +7,5 @@ pub mod diff;
 pub mod explain;
 pub mod facts;
 pub mod git;
+pub mod inspect;
 pub mod lint;
