@@ -60,3 +60,52 @@ fn generate_over_the_tree_writes_the_base_only() {
         "{files:?}"
     );
 }
+
+/// cinch's own output tree inside the inputs (`cinch wire app -o app/profiles`) is not read
+/// by the walk, or every run would read the last one's wired manifests and report each
+/// workload twice; named on the command line, it is read like any input.
+#[test]
+fn the_walk_skips_cinch_s_own_output_tree_but_reads_it_when_named() {
+    let t = tempfile::tempdir().unwrap();
+    let app = t.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::copy(
+        "testdata/kubernetes/workloads/workloads.yaml",
+        app.join("workloads.yaml"),
+    )
+    .unwrap();
+    let out = app.join("profiles");
+    let (app, out) = (app.to_str().unwrap(), out.to_str().unwrap());
+    let wired = cinch(&["wire", app, "-o", out]);
+    assert_eq!(wired.code, 0, "{}", wired.stderr);
+    let files = |run: &common::Run| -> Vec<String> {
+        let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut files: Vec<String> = model["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["at"]["file"].as_str().unwrap().to_owned())
+            .collect();
+        files.dedup();
+        files
+    };
+    // Files are shown relative to the working directory when they share a root with it
+    // (`../../tmp/…`), so only their ends are compared.
+    let walked = cinch(&["inspect", app]);
+    assert_eq!(walked.code, 0, "{}", walked.stderr);
+    let read = files(&walked);
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(read[0].ends_with("/app/workloads.yaml"), "{read:?}");
+    let named = cinch(&["inspect", out]);
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    let read = files(&named);
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(
+        read[0].contains("/app/profiles/wired/") && read[0].ends_with("/app/workloads.yaml"),
+        "{read:?}"
+    );
+    assert_eq!(
+        workload_ids(&serde_json::from_str(&named.stdout).unwrap()).len(),
+        8
+    );
+}

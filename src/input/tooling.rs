@@ -17,9 +17,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 
 use super::{SourceKind, normalize};
 
-/// A directory holding a Helm chart.
-pub fn is_helm_chart(dir: &Path) -> bool {
-    dir.join("Chart.yaml").is_file()
+/// A directory holding a Helm chart, told by `is_file` (is this name a file in it).
+pub fn is_helm_chart(is_file: &dyn Fn(&str) -> bool) -> bool {
+    is_file("Chart.yaml")
 }
 
 /// The note for a skipped chart directory (`display`: the directory as shown).
@@ -53,10 +53,15 @@ pub struct Patches {
     paths: BTreeSet<String>,
 }
 
-/// The patch files the kustomization in `dir` lists, if `dir` has a kustomization that
-/// parses; a kustomization that does not is read as any other input (and reported there).
-pub fn kustomize_patches(dir: &Path, display: &str) -> Option<Patches> {
-    let name = KUSTOMIZATION.iter().find(|n| dir.join(n).is_file())?;
+/// The patch files the kustomization in `dir` lists (`is_file`: is this name a file in `dir`),
+/// if `dir` has a kustomization that parses; a kustomization that does not is read as any
+/// other input (and reported there).
+pub fn kustomize_patches(
+    dir: &Path,
+    display: &str,
+    is_file: &dyn Fn(&str) -> bool,
+) -> Option<Patches> {
+    let name = KUSTOMIZATION.iter().find(|n| is_file(n))?;
     let text = std::fs::read_to_string(dir.join(name)).ok()?;
     let docs = crate::yaml::load(&text).ok()?;
     let doc = &docs.first()?.root;
