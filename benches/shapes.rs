@@ -7,8 +7,8 @@
 //! the disk.
 //!
 //! Each command runs as the real `cinch` binary under `/usr/bin/time`, so its peak RSS is its
-//! own: `generate`, `check` of the tree just written (current) and with 1% of the files
-//! stale, `inspect` and `lint` (stdout to /dev/null), and `diff --git-base HEAD` with one
+//! own: `generate` (into a fresh directory, then again over the tree it wrote), `check` of
+//! the tree just written (current) and with 1% of the files stale, `inspect` and `lint` (stdout to /dev/null), and `diff --git-base HEAD` with one
 //! input file changed since the commit. Times are the best of N runs (default 3).
 //!
 //! The **floor**, measured in the same run: reading and parsing the same input files into
@@ -124,6 +124,11 @@ fn measure(base: &Path, shape: &str, n: usize, reps: usize) {
     rows.push((
         "check",
         best(reps, &root, &["check", ".", "-o", &o], &[0], || {}),
+    ));
+    // The pre-commit case: generate again over the tree it wrote, nothing changed.
+    rows.push((
+        "generate again",
+        best(reps, &root, &["generate", ".", "-o", &o], &[0], || {}),
     ));
     rows.push(("inspect", best(reps, &root, &["inspect", "."], &[0], || {})));
     rows.push(("lint", best(reps, &root, &["lint", "."], &[0, 1], || {})));

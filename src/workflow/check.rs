@@ -52,15 +52,27 @@ pub fn report<'a>(
     color: bool,
 ) -> Result<CheckReport> {
     let differing = comparison.take()?;
+    comparison.load_listing()?;
     let mut report = CheckReport::default();
     let shown = |rel: &str| dir.join(rel).display().to_string();
     let mut made = BTreeSet::new();
     for rel in produced {
         made.insert(rel.as_str());
-        let Some(new) = differing.get(rel) else {
-            continue;
+        let new = match differing.get(rel) {
+            Some(new) => std::borrow::Cow::Borrowed(new),
+            None if comparison.listed().contains(rel) => continue,
+            // The directory has these bytes, but not as a file cinch generated (its
+            // manifest does not list it): missing, as any file not committed.
+            None => match comparison.on_disk(rel)? {
+                Some(same) => std::borrow::Cow::Owned(same),
+                // Removed while `check` ran: missing, its bytes no longer known.
+                None => {
+                    report.missing.push(rel.clone());
+                    continue;
+                }
+            },
         };
-        let new = String::from_utf8_lossy(new);
+        let new = String::from_utf8_lossy(&new);
         match comparison.committed(rel)? {
             Some(old) => {
                 report.stale.push(rel.clone());
