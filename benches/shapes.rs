@@ -8,8 +8,9 @@
 //!
 //! Each command runs as the real `cinch` binary under `/usr/bin/time`, so its peak RSS is its
 //! own: `generate` (into a fresh directory, then again over the tree it wrote), `check` of
-//! the tree just written (current) and with 1% of the files stale, `inspect` and `lint` (stdout to /dev/null), and `diff --git-base HEAD` with one
-//! input file changed since the commit. Times are the best of N runs (default 3).
+//! the tree just written (current) and with 1% of the files stale, `inspect` and `lint`
+//! (stdout to /dev/null), and `diff --git-base HEAD` with one input file changed since the
+//! commit. Times are the best of N runs (default 3).
 //!
 //! The **floor**, measured in the same run: reading and parsing the same input files into
 //! the YAML crate's generic value or parse-dockerfile's instructions (single-threaded,
