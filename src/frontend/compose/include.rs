@@ -157,7 +157,7 @@ pub(super) fn services(
     vars: &BTreeMap<String, Var>,
     chain: &mut Vec<PathBuf>,
 ) -> Vec<Service> {
-    let root = ctx.files[file as usize].root.clone();
+    let root = std::rc::Rc::clone(&ctx.files[file as usize].root);
     let mut out = Vec::new();
     for entry in entries(&root, Some(ctx)) {
         out.extend(application(ctx, opts, &entry, vars, chain));
@@ -246,7 +246,7 @@ fn application(
         let display: Arc<str> = Arc::from(display.as_str());
         let index = ctx.add_file(&mut vars, root, &display, &project_dir, &project_display);
         if !is_map {
-            let root = ctx.files[index as usize].root.clone();
+            let root = std::rc::Rc::clone(&ctx.files[index as usize].root);
             ctx.wrong_type(&root, "(included file)", "a Compose file (a map)");
             continue;
         }
