@@ -25,7 +25,7 @@ use super::writer::generated_files;
 pub struct Comparison {
     dir: PathBuf,
     /// The files the manifest lists (empty when `dir` is not a directory): read by
-    /// [`Comparison::load_listing`] once the new tree is produced, so that 30,000 paths are
+    /// [`Comparison::listed`] once the new tree is produced, so that 30,000 paths are
     /// not held through rendering, the run's peak; with them `check` held more memory than
     /// `generate` (issue 17). While rendering, each file is compared with the directory's.
     listed: OnceLock<BTreeSet<String>>,
@@ -46,23 +46,23 @@ impl Comparison {
         })
     }
 
-    /// Read the manifest's list, once every file was compared.
-    pub fn load_listing(&self) -> Result<()> {
-        if self.listed.get().is_none() {
-            let listed = if self.dir.is_dir() {
-                generated_files(&self.dir)?
-            } else {
-                BTreeSet::new()
-            };
-            let _ = self.listed.set(listed);
+    /// The files the manifest lists, sorted: read the first time they are asked for, which
+    /// `check` does once every file was compared.
+    pub fn listed(&self) -> Result<&BTreeSet<String>> {
+        if let Some(listed) = self.listed.get() {
+            return Ok(listed);
         }
-        Ok(())
+        let listed = if self.dir.is_dir() {
+            generated_files(&self.dir)?
+        } else {
+            BTreeSet::new()
+        };
+        Ok(self.listed.get_or_init(|| listed))
     }
 
-    /// The committed bytes of `rel`, or `None` when it is not committed. After
-    /// [`Comparison::load_listing`].
+    /// The committed bytes of `rel`, or `None` when it is not committed.
     pub fn committed(&self, rel: &str) -> Result<Option<Vec<u8>>> {
-        if !self.listed().contains(rel) {
+        if !self.listed()?.contains(rel) {
             return Ok(None);
         }
         self.on_disk(rel)
@@ -99,13 +99,6 @@ impl Comparison {
             return Some(new.clone());
         }
         self.on_disk(rel).ok().flatten()
-    }
-
-    /// The files the manifest lists, sorted. After [`Comparison::load_listing`].
-    pub fn listed(&self) -> &BTreeSet<String> {
-        self.listed
-            .get()
-            .expect("Comparison::load_listing runs before the listing is asked for")
     }
 
     /// The produced files that differ from the directory (new bytes), and the first read

@@ -52,7 +52,7 @@ pub fn report<'a>(
     color: bool,
 ) -> Result<CheckReport> {
     let differing = comparison.take()?;
-    comparison.load_listing()?;
+    let listed = comparison.listed()?;
     let mut report = CheckReport::default();
     let shown = |rel: &str| dir.join(rel).display().to_string();
     let mut made = BTreeSet::new();
@@ -60,7 +60,7 @@ pub fn report<'a>(
         made.insert(rel.as_str());
         let new = match differing.get(rel) {
             Some(new) => std::borrow::Cow::Borrowed(new),
-            None if comparison.listed().contains(rel) => continue,
+            None if listed.contains(rel) => continue,
             // The directory has these bytes, but not as a file cinch generated (its
             // manifest does not list it): missing, as any file not committed.
             None => match comparison.on_disk(rel)? {
@@ -87,7 +87,7 @@ pub fn report<'a>(
             }
         }
     }
-    for rel in comparison.listed() {
+    for rel in listed {
         if made.contains(rel.as_str()) {
             continue;
         }
